@@ -1,0 +1,31 @@
+/* Small file readers and number parsers shared by every source. */
+#pragma once
+
+#include <glib.h>
+#include <stdint.h>
+
+/* "No limit": what `max`, missing files and absurd values turn into. */
+#define PL_UNLIMITED UINT64_MAX
+
+/* Reads a whole (small, procfs/cgroupfs-style) file into a NUL-terminated string.
+ * Errors are in PL_ERRNO_ERROR with the path named. */
+gboolean pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error);
+
+/* Same, relative to a directory; dir and name are joined with one '/'. */
+gboolean pl_read_file_in(const char *dir, const char *name, char **ret_text, GError **error);
+
+/* Parses a decimal unsigned 64-bit number, surrounding whitespace allowed. */
+gboolean pl_parse_u64(const char *text, guint64 *ret_value);
+
+/* Parses a cgroup limit: a number, or "max" / "-1" for no limit. Values at or above
+ * 2^62 (v1's "unlimited" is 2^63 - page size) also mean no limit. */
+gboolean pl_parse_limit(const char *text, guint64 *ret_value);
+
+/* Reads a limit file in dir; a missing, unreadable or malformed file means no limit. */
+guint64 pl_read_limit_in(const char *dir, const char *name);
+
+/* Reads one number from a file in dir; FALSE (and *ret_value untouched) if missing or malformed. */
+gboolean pl_read_u64_in(const char *dir, const char *name, guint64 *ret_value);
+
+/* Looks up `key` in "key value\n" text (memory.stat, cpu.stat); FALSE if absent or malformed. */
+gboolean pl_keyed_u64(const char *text, const char *key, guint64 *ret_value);

@@ -1,0 +1,77 @@
+/* proclensd's command line: GOption, with LXCFS-compatible spellings where they exist. */
+#include "options.h"
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+void
+daemon_options_clear(DaemonOptions *o)
+{
+  g_clear_pointer(&o->mountpoint, g_free);
+  g_clear_pointer(&o->cgroup_root, g_free);
+  g_clear_pointer(&o->proc_root, g_free);
+  g_clear_pointer(&o->pidfile, g_free);
+  g_clear_pointer(&o->fuse_options, g_strfreev);
+}
+
+static const char summary[] =
+    "Serves /proc files (meminfo, swaps, ...) computed from the cgroup of the process\n"
+    "that reads them, so that free, top and friends inside a container show its limits.\n"
+    "Bind-mount MOUNTPOINT/proc/meminfo over a container's /proc/meminfo to use it.\n"
+    "Stays in the foreground; SIGTERM or SIGINT unmounts and exits.";
+
+static const char description[] =
+    "Exit status: 0 after a clean unmount, 1 on a runtime error (for example a live\n"
+    "proclensd or LXCFS already serving MOUNTPOINT), 2 on a usage error.";
+
+gboolean
+daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret_exit,
+                     GError **error)
+{
+  g_auto(DaemonOptions) o = {0};
+  gboolean version = FALSE, foreground = TRUE;
+  g_auto(GStrv) rest = NULL;
+  GOptionEntry entries[] = {
+      {"cgroup-root", 0, 0, G_OPTION_ARG_FILENAME, &o.cgroup_root,
+       "Where the cgroup hierarchies are mounted (default /sys/fs/cgroup)", "DIR"},
+      {"proc-root", 0, 0, G_OPTION_ARG_FILENAME, &o.proc_root,
+       "Where the host's procfs is mounted (default /proc)", "DIR"},
+      {"pidfile", 'p', 0, G_OPTION_ARG_FILENAME, &o.pidfile, "Write the daemon's pid to FILE",
+       "FILE"},
+      {"options", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &o.fuse_options,
+       "Extra FUSE mount options (may be repeated)", "OPT[,OPT...]"},
+      {"debug", 'd', 0, G_OPTION_ARG_NONE, &o.debug, "Log every FUSE request", NULL},
+      {"foreground", 'f', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &foreground,
+       "Accepted for LXCFS compatibility; proclensd always stays in the foreground", NULL},
+      {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
+      {G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &rest, NULL, "[MOUNTPOINT]"},
+      {NULL},
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new("[MOUNTPOINT]");
+  g_option_context_set_summary(context, summary);
+  g_option_context_set_description(context, description);
+  g_option_context_add_main_entries(context, entries, NULL);
+
+  *ret_exit = 2;
+  if (!g_option_context_parse(context, &argc, &argv, error))
+    return FALSE;
+  if (version) {
+    printf("proclensd %s\n", PROCLENS_VERSION);
+    *ret_exit = 0;
+    return FALSE;
+  }
+  if (rest != NULL && g_strv_length(rest) > 1) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED,
+                "only one MOUNTPOINT may be given (got '%s' and '%s')", rest[0], rest[1]);
+    return FALSE;
+  }
+  o.mountpoint = g_strdup(rest != NULL && rest[0] != NULL ? rest[0] : PROCLENS_DEFAULT_MOUNTPOINT);
+  if (o.cgroup_root == NULL)
+    o.cgroup_root = g_strdup("/sys/fs/cgroup");
+  if (o.proc_root == NULL)
+    o.proc_root = g_strdup("/proc");
+  *ret_options = o;
+  memset(&o, 0, sizeof o);
+  return TRUE;
+}

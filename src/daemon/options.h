@@ -1,0 +1,20 @@
+/* proclensd's command line. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  char *mountpoint;
+  char *cgroup_root;
+  char *proc_root;
+  char *pidfile;
+  char **fuse_options; /* each -o argument, as given */
+  gboolean debug;
+} DaemonOptions;
+
+/* Parses argv. On --help/--version prints and sets *ret_exit to 0; on a usage error
+ * fills error. Returns FALSE whenever the program should not go on. */
+gboolean daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret_exit,
+                              GError **error);
+void daemon_options_clear(DaemonOptions *options);
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DaemonOptions, daemon_options_clear)

@@ -1,0 +1,26 @@
+/* The roots and cgroup layout every virtual file is computed from. */
+#include "proclens/context.h"
+
+PlContext *
+pl_context_new(const char *cgroup_root, const char *proc_root, GError **error)
+{
+  g_autoptr(PlContext) ctx = g_new0(PlContext, 1);
+
+  ctx->cgroup_root = g_strdup(cgroup_root);
+  ctx->proc_root = g_strdup(proc_root);
+  ctx->layout = pl_cg_layout_discover(cgroup_root, error);
+  if (ctx->layout == NULL)
+    return NULL;
+  return g_steal_pointer(&ctx);
+}
+
+void
+pl_context_free(PlContext *ctx)
+{
+  if (ctx == NULL)
+    return;
+  pl_cg_layout_free(ctx->layout);
+  g_free(ctx->cgroup_root);
+  g_free(ctx->proc_root);
+  g_free(ctx);
+}

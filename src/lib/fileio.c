@@ -1,0 +1,137 @@
+/* Small file readers and number parsers shared by every source. */
+#include "proclens/fileio.h"
+#include "proclens/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* procfs and cgroupfs files report size 0, so read until EOF into a growing buffer. */
+gboolean
+pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    pl_set_errno(error, errno, "open %s", path);
+    return FALSE;
+  }
+  gsize cap = 4096, len = 0;
+  g_autofree char *buf = g_malloc(cap);
+  for (;;) {
+    if (cap - len < 1024) {
+      cap *= 2;
+      buf = g_realloc(buf, cap);
+    }
+    ssize_t n = read(fd, buf + len, cap - len - 1);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      int saved = errno;
+      close(fd);
+      pl_set_errno(error, saved, "read %s", path);
+      return FALSE;
+    }
+    if (n == 0)
+      break;
+    len += (gsize)n;
+  }
+  close(fd);
+  buf[len] = '\0';
+  *ret_text = g_steal_pointer(&buf);
+  if (ret_len != NULL)
+    *ret_len = len;
+  return TRUE;
+}
+
+gboolean
+pl_read_file_in(const char *dir, const char *name, char **ret_text, GError **error)
+{
+  g_autofree char *path = g_build_filename(dir, name, NULL);
+  return pl_read_file(path, ret_text, NULL, error);
+}
+
+gboolean
+pl_parse_u64(const char *text, guint64 *ret_value)
+{
+  while (g_ascii_isspace(*text))
+    text++;
+  if (!g_ascii_isdigit(*text))
+    return FALSE;
+  errno = 0;
+  char *end = NULL;
+  guint64 v = g_ascii_strtoull(text, &end, 10);
+  if (errno != 0 || end == text)
+    return FALSE;
+  while (g_ascii_isspace(*end))
+    end++;
+  if (*end != '\0')
+    return FALSE;
+  *ret_value = v;
+  return TRUE;
+}
+
+/* v1 reports "no limit" as 2^63 rounded down to a page (9223372036854771712); anything
+ * this large cannot be a real amount of memory, so it means unlimited too. */
+#define PL_ABSURD_LIMIT (G_GUINT64_CONSTANT(1) << 62)
+
+gboolean
+pl_parse_limit(const char *text, guint64 *ret_value)
+{
+  g_autofree char *s = g_strstrip(g_strdup(text));
+  guint64 v;
+
+  if (strcmp(s, "max") == 0 || strcmp(s, "-1") == 0) {
+    *ret_value = PL_UNLIMITED;
+    return TRUE;
+  }
+  if (!pl_parse_u64(s, &v))
+    return FALSE;
+  *ret_value = v >= PL_ABSURD_LIMIT ? PL_UNLIMITED : v;
+  return TRUE;
+}
+
+guint64
+pl_read_limit_in(const char *dir, const char *name)
+{
+  g_autofree char *text = NULL;
+  guint64 v;
+
+  if (!pl_read_file_in(dir, name, &text, NULL) || !pl_parse_limit(text, &v))
+    return PL_UNLIMITED;
+  return v;
+}
+
+gboolean
+pl_read_u64_in(const char *dir, const char *name, guint64 *ret_value)
+{
+  g_autofree char *text = NULL;
+
+  return pl_read_file_in(dir, name, &text, NULL) && pl_parse_u64(text, ret_value);
+}
+
+gboolean
+pl_keyed_u64(const char *text, const char *key, guint64 *ret_value)
+{
+  size_t klen = strlen(key);
+  const char *p = text;
+
+  while (p != NULL && *p != '\0') {
+    if (strncmp(p, key, klen) == 0 && p[klen] == ' ') {
+      char *end = NULL;
+      const char *num = p + klen + 1;
+      if (!g_ascii_isdigit(*num))
+        return FALSE;
+      guint64 v = g_ascii_strtoull(num, &end, 10);
+      if (end == num || (*end != '\n' && *end != '\0'))
+        return FALSE;
+      *ret_value = v;
+      return TRUE;
+    }
+    p = strchr(p, '\n');
+    if (p != NULL)
+      p++;
+  }
+  return FALSE;
+}
