@@ -28,7 +28,7 @@ QBOOT=/usr/share/qemu/qboot.rom
 KERNEL_ARGS=(
   console=ttyS0 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 panic=-1 oops=panic
   # boot speed under TCG
-  mitigations=off nokaslr tsc=reliable no_timer_check cryptomgr.notests quiet
+  mitigations=off tsc=reliable no_timer_check cryptomgr.notests
 )
 
 usage() { sed -n '2,/^set -e/{/^#/s/^# \{0,1\}//p}' "$0"; }
@@ -88,7 +88,7 @@ mkdir "$ctl"
 qemu_pid=
 follow_pids=()
 cleanup() {
-  [ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && wait "$qemu_pid" 2>/dev/null
+  [ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && { wait "$qemu_pid"; } 2>/dev/null
   for p in "${follow_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$run"
 }
@@ -168,18 +168,22 @@ if [ "${PROCLENS_VM_VERBOSE:-0}" = 1 ]; then
   follow_pids+=($!)
 fi
 
+# Whole tenths of a second, from bash's clock.
+now_ds() { local t=${EPOCHREALTIME/[.,]/}; echo $((t / 100000)); }
 timed_out=0
-deadline=$((SECONDS + timeout_s))
+deadline=$(($(now_ds) + timeout_s * 10))
 while kill -0 $qemu_pid 2>/dev/null; do
-  if [ $SECONDS -ge $deadline ]; then
+  if [ "$(now_ds)" -ge $deadline ]; then
     timed_out=1
+    kill -TERM $qemu_pid 2>/dev/null || true
+    sleep 1
     kill -KILL $qemu_pid 2>/dev/null || true
     break
   fi
   sleep 0.1
 done
 qemu_status=0
-wait $qemu_pid || qemu_status=$?
+{ wait $qemu_pid; } 2>/dev/null || qemu_status=$?
 qemu_pid=
 for p in "${follow_pids[@]}"; do wait "$p" 2>/dev/null || true; done
 follow_pids=()

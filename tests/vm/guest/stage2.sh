@@ -39,9 +39,11 @@ echo '+cpuset +cpu +io +memory +pids' >/sys/fs/cgroup/cgroup.subtree_control ||
 kver=$($bb uname -r)
 mnt 9p "$p9,cache=loose,ro" modules "/lib/modules/$kver"
 $bb mkdir -p /.proclens-vm/bin
-$bb ln -s ../busybox /.proclens-vm/bin/modprobe
+for tool in modprobe insmod rmmod lsmod modinfo; do
+  $bb ln -s ../busybox /.proclens-vm/bin/$tool
+  [ -e /usr/sbin/$tool ] || [ -e /sbin/$tool ] || [ -e /usr/bin/$tool ] || $bb ln -s /.proclens-vm/bin/$tool /usr/sbin/$tool
+done
 echo /.proclens-vm/bin/modprobe >/proc/sys/kernel/modprobe
-[ -e /usr/sbin/modprobe ] || [ -e /sbin/modprobe ] || $bb ln -s /.proclens-vm/bin/modprobe /usr/sbin/modprobe
 
 $bb hostname proclens-v2
 $bb ip link set lo up
@@ -51,6 +53,13 @@ while read -r tag path; do
   mnt 9p "$p9,cache=mmap" "$tag" "$path"
 done <$ctl/shares
 
-$bb env -i $bb sh $ctl/cmd.sh </dev/null >>$ctl/stdout 2>>$ctl/stderr
-echo $? >$ctl/status.new && $bb mv $ctl/status.new $ctl/status
+echo "proclens-vm: guest ready after $($bb cut -d' ' -f1 /proc/uptime)s; running the command"
+# The host's sh, not busybox's: that one would run its own applets for sh, head, ... in place of
+# the host's programs.
+sh=/bin/sh
+[ -x $sh ] || sh="$bb sh"
+$bb env -i $sh $ctl/cmd.sh </dev/null >>$ctl/stdout 2>>$ctl/stderr
+status=$?
+echo "proclens-vm: the command exited with status $status after $($bb cut -d' ' -f1 /proc/uptime)s"
+echo $status >$ctl/status.new && $bb mv $ctl/status.new $ctl/status
 halt
