@@ -1,0 +1,100 @@
+#include "namespaces.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+int
+plc_ns_clone_flags(gboolean net_host)
+{
+  int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
+  if (!net_host)
+    flags |= CLONE_NEWNET;
+  return flags;
+}
+
+pid_t
+plc_ns_clone(int flags)
+{
+  struct clone_args args;
+  memset(&args, 0, sizeof args);
+  args.flags = (guint64)flags;
+  args.exit_signal = SIGCHLD;
+  return (pid_t)syscall(SYS_clone3, &args, sizeof args);
+}
+
+gboolean
+plc_ns_loopback_up(GError **error)
+{
+  struct ifreq ifr;
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    plc_set_errno(error, errno, "bring up loopback: socket");
+    return FALSE;
+  }
+  memset(&ifr, 0, sizeof ifr);
+  g_strlcpy(ifr.ifr_name, "lo", IFNAMSIZ);
+  if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0 ||
+      (ifr.ifr_flags |= IFF_UP | IFF_RUNNING, ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)) {
+    plc_set_errno(error, errno, "bring up loopback lo");
+    close(fd);
+    return FALSE;
+  }
+  close(fd);
+  return TRUE;
+}
+
+gboolean
+plc_ns_join(pid_t pid, GError **error)
+{
+  /* Order matters: the mount namespace last (it changes what paths mean), and every
+   * descriptor opened before the first setns so /proc/PID stays the host's. */
+  static const struct {
+    const char *name;
+    int type;
+  } order[] = {{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
+               {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
+  int fds[G_N_ELEMENTS(order)];
+  gboolean ok = TRUE;
+  g_autofree char *root_path = g_strdup_printf("/proc/%d/root", (int)pid);
+  int root_fd = -1;
+
+  for (gsize i = 0; i < G_N_ELEMENTS(order); i++) {
+    g_autofree char *path = g_strdup_printf("/proc/%d/ns/%s", (int)pid, order[i].name);
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0 && ok) {
+      plc_set_errno(error, errno, "open %s", path);
+      ok = FALSE;
+    }
+  }
+  root_fd = open(root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0 && ok) {
+    plc_set_errno(error, errno, "open %s", root_path);
+    ok = FALSE;
+  }
+  for (gsize i = 0; ok && i < G_N_ELEMENTS(order); i++) {
+    if (setns(fds[i], order[i].type) < 0) {
+      plc_set_errno(error, errno, "join the %s namespace of pid %d", order[i].name, (int)pid);
+      ok = FALSE;
+    }
+  }
+  if (ok && (fchdir(root_fd) < 0 || chroot(".") < 0 || chdir("/") < 0)) {
+    plc_set_errno(error, errno, "change root to %s", root_path);
+    ok = FALSE;
+  }
+  for (gsize i = 0; i < G_N_ELEMENTS(order); i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  if (root_fd >= 0)
+    close(root_fd);
+  return ok;
+}

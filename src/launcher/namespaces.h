@@ -1,0 +1,20 @@
+/* Namespaces: which ones a container gets, bringing up its loopback, and joining a running
+ * container's namespaces (exec). */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+/* The clone flags of a new container: pid, mount, uts, ipc (and net unless net_host).
+ * The cgroup namespace is unshared later, once the child sits in its cgroup. */
+int plc_ns_clone_flags(gboolean net_host);
+
+/* clone3() with flags and SIGCHLD; returns like fork(). */
+pid_t plc_ns_clone(int flags);
+
+/* Sets IFF_UP on "lo" in the current network namespace. */
+gboolean plc_ns_loopback_up(GError **error);
+
+/* Joins every namespace of pid except the user namespace, the mount namespace last, and
+ * changes root to pid's root. The pid namespace applies to children forked afterwards. */
+gboolean plc_ns_join(pid_t pid, GError **error);

@@ -1,0 +1,24 @@
+/* The container's root filesystem, built inside its new mount namespace: ROOTFS as the
+ * read-only lower layer of an overlay whose upper and work dirs live in the state dir, a
+ * fresh /proc with the daemon's files bound over it, read-only /sys, a minimal /dev,
+ * generated /etc files, volumes; then pivot_root. Every step fails fast naming its path. */
+#pragma once
+
+#include <glib.h>
+
+typedef struct {
+  const char *lower;      /* ROOTFS (canonical) */
+  const char *state_dir;  /* holds upper/, work/, rootfs/ (the mount point) and etc/ */
+  GPtrArray *volumes;     /* of PlcVolume */
+  const char *lxcfs_dir;  /* the daemon's mount, or NULL for --no-lxcfs */
+  gboolean tty;           /* create /dev/console for the pty */
+} PlcRootfsSpec;
+
+/* Runs in the container's init, in its new mount namespace; ends in the new root. */
+gboolean plc_rootfs_setup(const PlcRootfsSpec *spec, GError **error);
+
+/* After pivot_root: binds the pty slave to /dev/console. */
+gboolean plc_rootfs_bind_console(const char *slave_path, GError **error);
+
+/* Refuses a ROOTFS the overlay cannot take (not a directory; ',' or ':' in its path). */
+gboolean plc_rootfs_check(const char *rootfs, GError **error);

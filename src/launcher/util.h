@@ -1,0 +1,33 @@
+/* Small I/O helpers of the launcher: whole-file reads and writes, directory trees,
+ * errno errors that name what failed. */
+#pragma once
+
+#include <glib.h>
+#include <sys/types.h>
+
+/* Sets error (G_IO_ERROR) to "<formatted>: <strerror(errnum)>". */
+void plc_set_errno(GError **error, int errnum, const char *format, ...) G_GNUC_PRINTF(3, 4);
+
+/* Writes text to an existing file (O_WRONLY|O_TRUNC), as one write: how cgroup files want it. */
+gboolean plc_write_file(const char *path, const char *text, GError **error);
+/* Creates or replaces path with text, mode 0644. */
+gboolean plc_create_file(const char *path, const char *text, GError **error);
+/* Replaces path atomically: a temporary file beside it, fsync, rename. */
+gboolean plc_write_file_atomic(const char *path, const char *text, GError **error);
+gboolean plc_read_file(const char *path, char **ret_text, GError **error);
+
+gboolean plc_mkdir_p(const char *path, mode_t mode, GError **error);
+/* Removes a tree without crossing into other mounts; a missing path is not an error. */
+gboolean plc_rm_rf(const char *path, GError **error);
+
+/* Whether something is mounted exactly at path (per /proc/self/mountinfo). */
+gboolean plc_is_mountpoint(const char *path);
+
+/* The start time (field 22 of /proc/PID/stat) of a process, 0 if it is gone. Guards against
+ * pid reuse: a (pid, start time) pair names one process. */
+guint64 plc_pid_start_time(pid_t pid);
+/* Whether the process (pid, start_time) is alive and not a zombie. start_time 0 skips the check. */
+gboolean plc_pid_alive(pid_t pid, guint64 start_time);
+
+/* RFC 3339 UTC timestamp of now, with nanoseconds, like docker's. */
+char *plc_now_rfc3339(void);
