@@ -2,6 +2,9 @@
 #pragma once
 
 #include "proclens/cgroup.h"
+#include "proclens/loadavg.h"
+#include "proclens/pidns.h"
+#include "proclens/stat_state.h"
 #include <glib.h>
 #include <sys/types.h>
 
@@ -9,6 +12,14 @@ typedef struct {
   char *cgroup_root;
   char *proc_root;
   PlCgLayout *layout;
+  /* CPU and time views (issue 4). The state objects lock internally (sharded), so
+   * producers may use them through a const context from any thread. */
+  char *sys_root;             /* sysfs root for the host's CPU directories (default /sys) */
+  gboolean quota_cap;         /* cap visible CPUs at ceil(quota/period); default TRUE */
+  gboolean loadavg_enabled;   /* per-container load averages; FALSE shows the host's */
+  PlStatState *stat_state;    /* monotonic per-container proc/stat counters */
+  PlPidnsCache *pidns;        /* pid namespace -> init start time */
+  PlLoadavg *loadavg;         /* sampler of tracked cgroups (its thread starts on first use) */
 } PlContext;
 
 PlContext *pl_context_new(const char *cgroup_root, const char *proc_root, GError **error);

@@ -33,18 +33,86 @@ reply_entry(fuse_req_t req, const FsState *fs, const TreeNode *node)
   fuse_reply_entry(req, &e);
 }
 
+/* --- caller-dependent directories ----------------------------------------------------
+ * Entries below a directory with PlVdirOps exist or not depending on who asks, so their
+ * names and attributes are never cached by the kernel (timeouts 0): every lookup comes
+ * here and asks the operations for this caller. */
+
+static pid_t
+caller_of(fuse_req_t req)
+{
+  return fuse_req_ctx(req)->pid;
+}
+
+/* The directory with the operations and the path below it, for a static directory with
+ * operations (rel "") or a dynamic entry. */
+static gboolean
+dyn_resolve(const FsState *fs, fuse_ino_t ino, const TreeNode **ret_root, const char **ret_rel)
+{
+  const TreeNode *node = tree_get(fs->tree, ino);
+  if (node != NULL) {
+    if (node->vdir == NULL)
+      return FALSE;
+    *ret_root = node;
+    *ret_rel = "";
+    return TRUE;
+  }
+  const TreeDynNode *dyn = tree_dyn_get(fs->tree, ino);
+  if (dyn == NULL)
+    return FALSE;
+  *ret_root = dyn->root;
+  *ret_rel = dyn->rel;
+  return TRUE;
+}
+
+static int
+dyn_lookup(fuse_req_t req, const FsState *fs, const TreeNode *root, const char *rel,
+           gboolean *ret_is_dir)
+{
+  g_autoptr(GError) error = NULL;
+  if (!root->vdir->lookup(fs->ctx, caller_of(req), rel, ret_is_dir, &error))
+    return pl_error_to_errno(error);
+  return 0;
+}
+
+static void
+dyn_reply_entry(fuse_req_t req, const FsState *fs, const TreeNode *root, const char *rel)
+{
+  gboolean is_dir;
+  int err = dyn_lookup(req, fs, root, rel, &is_dir);
+  if (err != 0) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  struct fuse_entry_param e = {0};
+  e.ino = tree_dyn_intern(fs->tree, root, rel);
+  if (e.ino == 0) {
+    fuse_reply_err(req, ENFILE);
+    return;
+  }
+  tree_dyn_stat(fs->tree, e.ino, is_dir, &e.attr);
+  fuse_reply_entry(req, &e);
+}
+
 static void
 fs_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
   FsState *fs = state_of(req);
   TreeNode *dir = tree_get(fs->tree, parent);
   TreeNode *node = dir != NULL ? tree_child(dir, name) : NULL;
+  const TreeNode *root;
+  const char *rel;
 
-  if (node == NULL) {
+  if (node != NULL) {
+    reply_entry(req, fs, node);
+    return;
+  }
+  if (!dyn_resolve(fs, parent, &root, &rel)) {
     fuse_reply_err(req, ENOENT);
     return;
   }
-  reply_entry(req, fs, node);
+  g_autofree char *child = *rel == '\0' ? g_strdup(name) : g_strconcat(rel, "/", name, NULL);
+  dyn_reply_entry(req, fs, root, child);
 }
 
 static void
@@ -52,14 +120,26 @@ fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
   FsState *fs = state_of(req);
   TreeNode *node = tree_get(fs->tree, ino);
+  const TreeDynNode *dyn = node == NULL ? tree_dyn_get(fs->tree, ino) : NULL;
   struct stat st;
+  gboolean is_dir;
 
-  if (node == NULL) {
+  if (node != NULL) {
+    tree_stat(fs->tree, node, &st);
+    fuse_reply_attr(req, &st, TREE_TIMEOUT);
+    return;
+  }
+  if (dyn == NULL) {
     fuse_reply_err(req, ENOENT);
     return;
   }
-  tree_stat(fs->tree, node, &st);
-  fuse_reply_attr(req, &st, TREE_TIMEOUT);
+  int err = dyn_lookup(req, fs, dyn->root, dyn->rel, &is_dir);
+  if (err != 0) {
+    fuse_reply_err(req, err);
+    return;
+  }
+  tree_dyn_stat(fs->tree, ino, is_dir, &st);
+  fuse_reply_attr(req, &st, 0);
 }
 
 /* The mount is read-only; the kernel refuses most changes itself, this is the backstop. */
@@ -126,8 +206,16 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
   FsState *fs = state_of(req);
   TreeNode *node = tree_get(fs->tree, ino);
+  const TreeDynNode *dyn = node == NULL ? tree_dyn_get(fs->tree, ino) : NULL;
 
-  if (node == NULL || node->file == NULL) {
+  if (dyn != NULL) {
+    gboolean is_dir;
+    int err = dyn_lookup(req, fs, dyn->root, dyn->rel, &is_dir);
+    if (err != 0 || is_dir) {
+      fuse_reply_err(req, err != 0 ? err : EISDIR);
+      return;
+    }
+  } else if (node == NULL || node->file == NULL) {
     fuse_reply_err(req, node == NULL ? ENOENT : EISDIR);
     return;
   }
@@ -156,21 +244,26 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 {
   FsState *fs = state_of(req);
   TreeNode *node = tree_get(fs->tree, ino);
+  const TreeDynNode *dyn = node == NULL ? tree_dyn_get(fs->tree, ino) : NULL;
   OpenFile *of = (OpenFile *)(uintptr_t)fi->fh;
   g_autoptr(GError) error = NULL;
 
-  if (node == NULL || node->file == NULL || of == NULL) {
+  if ((dyn == NULL && (node == NULL || node->file == NULL)) || of == NULL) {
     fuse_reply_err(req, EBADF);
     return;
   }
   g_mutex_lock(&of->lock);
   if (off == 0 || !of->rendered) {
+    pid_t pid = fuse_req_ctx(req)->pid;
     g_string_truncate(of->content, 0);
-    of->rendered = node->file->produce(fs->ctx, fuse_req_ctx(req)->pid, of->content, &error);
+    if (dyn != NULL)
+      of->rendered = dyn->root->vdir->read(fs->ctx, pid, dyn->rel, of->content, &error);
+    else
+      of->rendered = node->file->produce(fs->ctx, pid, of->content, &error);
     if (!of->rendered) {
       int err = pl_error_to_errno(error);
       g_mutex_unlock(&of->lock);
-      g_debug("%s for pid %d: %s", node->file->path, (int)fuse_req_ctx(req)->pid,
+      g_debug("%s for pid %d: %s", dyn != NULL ? dyn->rel : node->file->path, (int)pid,
               error->message);
       fuse_reply_err(req, err);
       return;
@@ -204,8 +297,16 @@ fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
   FsState *fs = state_of(req);
   TreeNode *node = tree_get(fs->tree, ino);
+  const TreeDynNode *dyn = node == NULL ? tree_dyn_get(fs->tree, ino) : NULL;
 
-  if (node == NULL || node->file != NULL) {
+  if (dyn != NULL) {
+    gboolean is_dir;
+    int err = dyn_lookup(req, fs, dyn->root, dyn->rel, &is_dir);
+    if (err != 0 || !is_dir) {
+      fuse_reply_err(req, err != 0 ? err : ENOTDIR);
+      return;
+    }
+  } else if (node == NULL || node->file != NULL) {
     fuse_reply_err(req, node == NULL ? ENOENT : ENOTDIR);
     return;
   }
@@ -230,13 +331,54 @@ add_dirent(fuse_req_t req, GString *buf, size_t size, const char *name, const st
   return TRUE;
 }
 
+/* The caller-dependent entries of a directory, after its static children: offsets go on
+ * from there. The listing is made again for every readdir call (directories here are
+ * small), so a reader that changes cgroup mid-listing may see a mix, as with sysfs. */
+static void
+fs_readdir_dyn(fuse_req_t req, const FsState *fs, const TreeNode *root, const char *rel,
+               guint nstatic, off_t off, GString *buf, size_t size)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+  g_autoptr(GError) error = NULL;
+
+  if (!root->vdir->list(fs->ctx, caller_of(req), rel, names, &error))
+    return;
+  off_t first = (off_t)nstatic;
+  for (off_t i = MAX(off, first); i < first + (off_t)names->len; i++) {
+    g_autofree char *name = g_strdup(names->pdata[i - first]);
+    gsize len = strlen(name);
+    gboolean is_dir = len > 0 && name[len - 1] == '/';
+    if (is_dir)
+      name[len - 1] = '\0';
+    g_autofree char *child = *rel == '\0' ? g_strdup(name) : g_strconcat(rel, "/", name, NULL);
+    struct stat st;
+    tree_dyn_stat(fs->tree, tree_dyn_intern(fs->tree, root, child), is_dir, &st);
+    if (!add_dirent(req, buf, size, name, &st, i + 1))
+      break;
+  }
+}
+
 static void
 fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
   FsState *fs = state_of(req);
   TreeNode *dir = tree_get(fs->tree, ino);
   g_autoptr(GString) buf = g_string_new(NULL);
+  const TreeNode *root;
+  const char *rel;
 
+  if (dir == NULL && dyn_resolve(fs, ino, &root, &rel)) {
+    /* A dynamic directory: ".", ".." and the caller's entries. */
+    struct stat st;
+    tree_dyn_stat(fs->tree, ino, TRUE, &st);
+    for (off_t i = off; i < 2; i++) {
+      if (!add_dirent(req, buf, size, i == 0 ? "." : "..", &st, i + 1))
+        break;
+    }
+    fs_readdir_dyn(req, fs, root, rel, 2, off, buf, size);
+    fuse_reply_buf(req, buf->str, buf->len);
+    return;
+  }
   if (dir == NULL || dir->children == NULL) {
     fuse_reply_err(req, ENOTDIR);
     return;
@@ -256,8 +398,11 @@ fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_f
     }
     tree_stat(fs->tree, n, &st);
     if (!add_dirent(req, buf, size, name, &st, i + 1))
-      break;
+      goto out;
   }
+  if (dir->vdir != NULL)
+    fs_readdir_dyn(req, fs, dir, "", count, off, buf, size);
+out:
   fuse_reply_buf(req, buf->str, buf->len);
 }
 

@@ -30,6 +30,14 @@ add_node(Tree *tree, TreeNode *parent, const char *name, const PlVfile *file)
   return node;
 }
 
+static void
+dyn_node_free(gpointer data)
+{
+  TreeDynNode *node = data;
+  g_free(node->rel);
+  g_free(node);
+}
+
 Tree *
 tree_new(const PlVfile *files)
 {
@@ -38,15 +46,25 @@ tree_new(const PlVfile *files)
   tree->created = time(NULL);
   TreeNode *root = add_node(tree, NULL, "", NULL);
 
+  tree->dyn_lock = g_new0(GMutex, 1);
+  g_mutex_init(tree->dyn_lock);
+  tree->dyn_by_key = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  tree->dyn_nodes = g_ptr_array_new_with_free_func(dyn_node_free);
+
   for (const PlVfile *f = files; f->path != NULL; f++) {
     g_auto(GStrv) parts = g_strsplit(f->path, "/", -1);
     TreeNode *dir = root;
     guint n = g_strv_length(parts);
-    for (guint i = 0; i + 1 < n; i++) {
+    /* A caller-dependent directory is a directory like any other, plus its operations. */
+    guint dirs = f->dir != NULL ? n : n - 1;
+    for (guint i = 0; i < dirs; i++) {
       TreeNode *next = tree_child(dir, parts[i]);
       dir = next != NULL ? next : add_node(tree, dir, parts[i], NULL);
     }
-    add_node(tree, dir, parts[n - 1], f);
+    if (f->dir != NULL)
+      dir->vdir = f->dir;
+    else
+      add_node(tree, dir, parts[n - 1], f);
   }
   return tree;
 }
@@ -57,6 +75,10 @@ tree_free(Tree *tree)
   if (tree == NULL)
     return;
   g_ptr_array_unref(tree->nodes);
+  g_hash_table_unref(tree->dyn_by_key);
+  g_ptr_array_unref(tree->dyn_nodes);
+  g_mutex_clear(tree->dyn_lock);
+  g_free(tree->dyn_lock);
   g_free(tree);
 }
 
@@ -94,6 +116,57 @@ tree_stat(const Tree *tree, const TreeNode *node, struct stat *ret_stat)
     ret_stat->st_mode = S_IFREG | 0444;
     ret_stat->st_nlink = 1;
   }
+  ret_stat->st_blksize = 4096;
+  ret_stat->st_atime = ret_stat->st_mtime = ret_stat->st_ctime = tree->created;
+}
+
+/* A bound no real sysfs CPU tree comes near (a few hundred entries per CPU). */
+#define TREE_DYN_MAX (1u << 22)
+
+guint64
+tree_dyn_intern(const Tree *tree, const TreeNode *root, const char *rel)
+{
+  g_autofree char *key = g_strdup_printf("%" G_GUINT64_FORMAT "/%s", root->ino, rel);
+  guint64 ino = 0;
+
+  g_mutex_lock(tree->dyn_lock);
+  TreeDynNode *node = g_hash_table_lookup(tree->dyn_by_key, key);
+  if (node != NULL) {
+    ino = node->ino;
+  } else if (tree->dyn_nodes->len < TREE_DYN_MAX) {
+    node = g_new0(TreeDynNode, 1);
+    node->ino = TREE_DYN_INO_BASE + tree->dyn_nodes->len;
+    node->root = root;
+    node->rel = g_strdup(rel);
+    g_ptr_array_add(tree->dyn_nodes, node);
+    g_hash_table_insert(tree->dyn_by_key, g_steal_pointer(&key), node);
+    ino = node->ino;
+  }
+  g_mutex_unlock(tree->dyn_lock);
+  return ino;
+}
+
+const TreeDynNode *
+tree_dyn_get(const Tree *tree, guint64 ino)
+{
+  const TreeDynNode *node = NULL;
+
+  if (ino < TREE_DYN_INO_BASE)
+    return NULL;
+  g_mutex_lock(tree->dyn_lock);
+  if (ino - TREE_DYN_INO_BASE < tree->dyn_nodes->len)
+    node = tree->dyn_nodes->pdata[ino - TREE_DYN_INO_BASE];
+  g_mutex_unlock(tree->dyn_lock);
+  return node;
+}
+
+void
+tree_dyn_stat(const Tree *tree, guint64 ino, gboolean is_dir, struct stat *ret_stat)
+{
+  memset(ret_stat, 0, sizeof *ret_stat);
+  ret_stat->st_ino = ino;
+  ret_stat->st_mode = is_dir ? S_IFDIR | 0555 : S_IFREG | 0444;
+  ret_stat->st_nlink = is_dir ? 2 : 1;
   ret_stat->st_blksize = 4096;
   ret_stat->st_atime = ret_stat->st_mtime = ret_stat->st_ctime = tree->created;
 }

@@ -13,11 +13,29 @@ struct TreeNode {
   TreeNode *parent;
   const PlVfile *file; /* NULL for a directory */
   GPtrArray *children; /* of TreeNode*, borrowed; NULL for a file */
+  const PlVdirOps *vdir; /* a directory with caller-dependent entries besides its children */
 };
+
+/* An entry below a caller-dependent directory, e.g. "cpu0/topology" below
+ * sys/devices/system/cpu. Its inode names the path; whether it exists, and what it holds,
+ * is asked of the directory's operations on every request. */
+typedef struct {
+  guint64 ino;
+  const TreeNode *root; /* the static directory with the operations */
+  char *rel;            /* path below root */
+} TreeDynNode;
+
+/* Inodes of dynamic entries start here, far above the static ones. */
+#define TREE_DYN_INO_BASE (G_GUINT64_CONSTANT(1) << 32)
 
 typedef struct {
   GPtrArray *nodes; /* owns the nodes; nodes->pdata[ino - 1] */
   time_t created;
+  /* Dynamic entries, interned on first lookup and kept (their number is bounded by the
+   * host's directories the operations expose). The lock covers only these tables. */
+  GMutex *dyn_lock;
+  GHashTable *dyn_by_key; /* "<root ino>/<rel>" -> TreeDynNode* (owned by dyn_nodes) */
+  GPtrArray *dyn_nodes;   /* dyn_nodes->pdata[ino - TREE_DYN_INO_BASE] */
 } Tree;
 
 Tree *tree_new(const PlVfile *files);
@@ -28,3 +46,10 @@ TreeNode *tree_get(const Tree *tree, guint64 ino);
 TreeNode *tree_child(const TreeNode *dir, const char *name);
 /* Read-only attributes: directories 0555, files 0444, owned by root. */
 void tree_stat(const Tree *tree, const TreeNode *node, struct stat *ret_stat);
+
+/* The inode of the dynamic entry rel below root, interned on first use; 0 when the
+ * table is full. */
+guint64 tree_dyn_intern(const Tree *tree, const TreeNode *root, const char *rel);
+/* The dynamic entry of ino, or NULL (entries are never freed while the tree lives). */
+const TreeDynNode *tree_dyn_get(const Tree *tree, guint64 ino);
+void tree_dyn_stat(const Tree *tree, guint64 ino, gboolean is_dir, struct stat *ret_stat);

@@ -11,6 +11,12 @@ pl_context_new(const char *cgroup_root, const char *proc_root, GError **error)
   ctx->layout = pl_cg_layout_discover(cgroup_root, error);
   if (ctx->layout == NULL)
     return NULL;
+  ctx->sys_root = g_strdup("/sys");
+  ctx->quota_cap = TRUE;
+  ctx->loadavg_enabled = TRUE;
+  ctx->stat_state = pl_stat_state_new(PL_STAT_STATE_MAX);
+  ctx->pidns = pl_pidns_cache_new();
+  ctx->loadavg = pl_loadavg_new(ctx->proc_root);
   return g_steal_pointer(&ctx);
 }
 
@@ -19,6 +25,11 @@ pl_context_free(PlContext *ctx)
 {
   if (ctx == NULL)
     return;
+  /* The sampler thread reads the layout: stop it first. */
+  pl_loadavg_free(ctx->loadavg);
+  pl_pidns_cache_free(ctx->pidns);
+  pl_stat_state_free(ctx->stat_state);
+  g_free(ctx->sys_root);
   pl_cg_layout_free(ctx->layout);
   g_free(ctx->cgroup_root);
   g_free(ctx->proc_root);

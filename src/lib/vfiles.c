@@ -4,9 +4,21 @@
 #include <string.h>
 
 const PlVfile pl_vfiles[] = {
-    {"proc/meminfo", pl_produce_meminfo},
-    {"proc/swaps", pl_produce_swaps},
-    {NULL, NULL},
+    {.path = "proc/meminfo", .produce = pl_produce_meminfo},
+    {.path = "proc/swaps", .produce = pl_produce_swaps},
+    {.path = "proc/cpuinfo", .produce = pl_produce_cpuinfo},
+    {.path = "proc/stat", .produce = pl_produce_stat},
+    {.path = "proc/uptime", .produce = pl_produce_uptime},
+    {.path = "proc/loadavg", .produce = pl_produce_loadavg},
+    {.path = "proc/diskstats", .produce = pl_produce_diskstats},
+    {.path = "proc/pressure/cpu", .produce = pl_produce_pressure_cpu},
+    {.path = "proc/pressure/memory", .produce = pl_produce_pressure_memory},
+    {.path = "proc/pressure/io", .produce = pl_produce_pressure_io},
+    {.path = "sys/devices/system/cpu", .dir = &pl_cpu_sysfs_dir},
+    {.path = "sys/devices/system/cpu/online", .produce = pl_produce_cpu_online},
+    {.path = "sys/devices/system/cpu/possible", .produce = pl_produce_cpu_possible},
+    {.path = "sys/devices/system/cpu/present", .produce = pl_produce_cpu_present},
+    {.path = NULL},
 };
 
 const PlVfile *

@@ -1,0 +1,104 @@
+/* The tasks of a container's cgroup and their states. */
+#include "proclens/tasks.h"
+#include "proclens/fileio.h"
+
+#include <string.h>
+
+gboolean
+pl_cg_task_node(const PlCgLayout *layout, const PlCgMembership *membership, PlCgNode *ret_node)
+{
+  static const PlController order[] = {PL_CTRL_CPUACCT, PL_CTRL_CPU, PL_CTRL_PIDS, PL_CTRL_MEMORY};
+
+  for (guint i = 0; i < G_N_ELEMENTS(order); i++) {
+    if (pl_cg_node_for(layout, membership, order[i], ret_node))
+      return TRUE;
+  }
+  /* Any cgroup2 directory lists its threads, controllers or not. */
+  if (layout->v2_dir != NULL && membership->v2_path != NULL) {
+    ret_node->mount = layout->v2_dir;
+    ret_node->path = g_strdup(membership->v2_path);
+    ret_node->v2 = TRUE;
+    return TRUE;
+  }
+  return FALSE;
+}
+
+static void
+append_tids(const char *text, GArray *tids)
+{
+  const char *p = text;
+  while (*p != '\0' && tids->len < PL_TASKS_MAX) {
+    char *end;
+    guint64 v = g_ascii_strtoull(p, &end, 10);
+    if (end == p)
+      break;
+    if (v > 0 && v <= G_MAXINT32) {
+      pid_t tid = (pid_t)v;
+      g_array_append_val(tids, tid);
+    }
+    p = end;
+    while (*p == '\n' || *p == ' ')
+      p++;
+  }
+}
+
+static void
+collect(const char *dir, gboolean v2, GArray *tids, guint depth)
+{
+  g_autofree char *text = NULL;
+
+  if (pl_read_file_in(dir, v2 ? "cgroup.threads" : "tasks", &text, NULL))
+    append_tids(text, tids);
+  /* Deep trees are not a thing cgroups allow (v2 caps nesting); 32 levels is plenty. */
+  if (depth >= 32 || tids->len >= PL_TASKS_MAX)
+    return;
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  if (d == NULL)
+    return;
+  for (const char *name; (name = g_dir_read_name(d)) != NULL && tids->len < PL_TASKS_MAX;) {
+    g_autofree char *sub = g_build_filename(dir, name, NULL);
+    /* Only cgroup directories; control files are not directories. */
+    if (g_file_test(sub, G_FILE_TEST_IS_DIR) && !g_file_test(sub, G_FILE_TEST_IS_SYMLINK))
+      collect(sub, v2, tids, depth + 1);
+  }
+}
+
+gboolean
+pl_cg_tasks_collect(const char *dir, gboolean v2, GArray *tids)
+{
+  if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+    return FALSE;
+  collect(dir, v2, tids, 0);
+  return TRUE;
+}
+
+char
+pl_proc_stat_state(const char *stat_text)
+{
+  const char *paren = strrchr(stat_text, ')');
+  if (paren == NULL || paren[1] != ' ' || paren[2] == '\0')
+    return 0;
+  return paren[2];
+}
+
+void
+pl_tasks_count(const char *proc_root, const GArray *tids, PlTaskCounts *ret_counts)
+{
+  PlTaskCounts c = {0};
+
+  for (guint i = 0; i < tids->len; i++) {
+    pid_t tid = g_array_index(tids, pid_t, i);
+    g_autofree char *path = g_strdup_printf("%s/%d/stat", proc_root, (int)tid);
+    g_autofree char *text = NULL;
+    if (!pl_read_file(path, &text, NULL, NULL))
+      continue; /* exited since the list was read */
+    c.total++;
+    char state = pl_proc_stat_state(text);
+    if (state == 'R')
+      c.running++;
+    else if (state == 'D')
+      c.blocked++;
+    c.max_tid = MAX(c.max_tid, tid);
+  }
+  *ret_counts = c;
+}

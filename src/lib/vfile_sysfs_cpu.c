@@ -1,0 +1,130 @@
+/* sys/devices/system/cpu/cpuN/: the caller's visible CPUs, renumbered, each showing the
+ * host's directory of the CPU it maps to (symlinks left out). */
+#include "proclens/caller_cpu.h"
+#include "proclens/cpu_views.h"
+#include "proclens/error.h"
+#include "proclens/fileio.h"
+#include "proclens/vfiles.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int
+compare_names(gconstpointer a, gconstpointer b, gpointer unused)
+{
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "cpu3/topology/core_id" -> the host path of the caller's CPU 3. */
+static gboolean
+resolve(const PlContext *ctx, const PlCpuView *view, const char *rel, char **ret_host_path,
+        GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
+  guint64 index;
+
+  for (char **p = parts; *p != NULL; p++) {
+    if (**p == '\0' || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0) {
+      pl_set_errno(error, ENOENT, "%s", rel);
+      return FALSE;
+    }
+  }
+  if (!g_str_has_prefix(parts[0], "cpu") || !pl_parse_u64(parts[0] + 3, &index) ||
+      !g_ascii_isdigit(parts[0][3]) || (parts[0][3] == '0' && parts[0][4] != '\0') ||
+      index >= view->n) {
+    pl_set_errno(error, ENOENT, "%s", rel);
+    return FALSE;
+  }
+  int host = pl_cpuset_nth(&view->visible, (guint)index);
+  const char *rest = strchr(rel, '/');
+  g_autofree char *cpu = g_strdup_printf("cpu%d", host);
+  *ret_host_path = g_build_filename(ctx->sys_root, "devices/system/cpu", cpu, rest, NULL);
+  return TRUE;
+}
+
+static gboolean
+host_kind(const char *path, gboolean *ret_is_dir, GError **error)
+{
+  struct stat st;
+  if (lstat(path, &st) != 0 || !(S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+    pl_set_errno(error, ENOENT, "%s", path);
+    return FALSE;
+  }
+  *ret_is_dir = S_ISDIR(st.st_mode);
+  return TRUE;
+}
+
+static gboolean
+sysfs_lookup(const PlContext *ctx, pid_t pid, const char *rel, gboolean *ret_is_dir,
+             GError **error)
+{
+  g_auto(PlCallerCpu) caller = {0};
+  g_autofree char *path = NULL;
+
+  if (*rel == '\0') {
+    *ret_is_dir = TRUE;
+    return TRUE;
+  }
+  if (!pl_caller_cpu(ctx, pid, &caller, error) || !resolve(ctx, &caller.view, rel, &path, error))
+    return FALSE;
+  return host_kind(path, ret_is_dir, error);
+}
+
+static gboolean
+sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_names,
+           GError **error)
+{
+  g_auto(PlCallerCpu) caller = {0};
+  g_autofree char *path = NULL;
+
+  if (!pl_caller_cpu(ctx, pid, &caller, error))
+    return FALSE;
+  if (*rel == '\0') {
+    for (guint i = 0; i < caller.view.n; i++)
+      g_ptr_array_add(ret_names, g_strdup_printf("cpu%u/", i));
+    return TRUE;
+  }
+  if (!resolve(ctx, &caller.view, rel, &path, error))
+    return FALSE;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
+  if (dir == NULL) {
+    pl_set_errno(error, ENOTDIR, "%s", path);
+    return FALSE;
+  }
+  guint first = ret_names->len;
+  for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
+    g_autofree char *child = g_build_filename(path, name, NULL);
+    gboolean is_dir;
+    if (host_kind(child, &is_dir, NULL))
+      g_ptr_array_add(ret_names, g_strconcat(name, is_dir ? "/" : "", NULL));
+  }
+  /* sysfs order is stable but arbitrary; sorted reads better and stays stable. */
+  if (ret_names->len > first)
+    g_qsort_with_data(ret_names->pdata + first, (gint)(ret_names->len - first),
+                      sizeof(gpointer), compare_names, NULL);
+  return TRUE;
+}
+
+static gboolean
+sysfs_read(const PlContext *ctx, pid_t pid, const char *rel, GString *out, GError **error)
+{
+  g_auto(PlCallerCpu) caller = {0};
+  g_autofree char *path = NULL;
+  g_autofree char *text = NULL;
+
+  if (!pl_caller_cpu(ctx, pid, &caller, error) || !resolve(ctx, &caller.view, rel, &path, error))
+    return FALSE;
+  if (!pl_read_file(path, &text, NULL, error))
+    return FALSE;
+  g_autofree char *base = g_path_get_basename(path);
+  pl_render_sysfs_cpu_file(base, text, &caller.view, out);
+  return TRUE;
+}
+
+const PlVdirOps pl_cpu_sysfs_dir = {
+    .lookup = sysfs_lookup,
+    .list = sysfs_list,
+    .read = sysfs_read,
+};

@@ -1,0 +1,31 @@
+/* Renders the host's sysfs CPU files in a container's CPU numbering. */
+#include "proclens/cpu_views.h"
+
+#include <string.h>
+
+/* Files holding a CPU bitmap (%*pb) rather than a list (%*pbl). */
+static const char *const mask_files[] = {
+    "core_cpus",     "core_siblings",  "die_cpus",       "package_cpus", "thread_siblings",
+    "cluster_cpus",  "book_siblings",  "drawer_siblings", "shared_cpu_map", NULL,
+};
+
+void
+pl_render_sysfs_cpu_file(const char *name, const char *host_text, const PlCpuView *view,
+                         GString *out)
+{
+  PlCpuSet host_set, shown;
+
+  if (g_str_has_suffix(name, "_list") && pl_cpuset_parse_list(host_text, &host_set)) {
+    pl_cpuset_renumber(&host_set, &view->visible, &shown);
+    pl_cpuset_format_list(&shown, out);
+    g_string_append_c(out, '\n');
+    return;
+  }
+  if (g_strv_contains(mask_files, name) && pl_cpuset_parse_mask(host_text, &host_set)) {
+    pl_cpuset_renumber(&host_set, &view->visible, &shown);
+    pl_cpuset_format_mask(&shown, view->n, out);
+    g_string_append_c(out, '\n');
+    return;
+  }
+  g_string_append(out, host_text);
+}
