@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#define PLC_MIN_MEMORY (6 * 1024 * 1024)
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static const char run_description[] =
@@ -180,6 +181,12 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
 
   if (o->memory && !plc_parse_size(o->memory, &cfg->limits.memory, error))
     return NULL;
+  if (o->memory && cfg->limits.memory < PLC_MIN_MEMORY) {
+    /* Below a few MiB the command is OOM-killed before it runs; say so instead. */
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "invalid --memory '%s': the minimum is 6m", o->memory);
+    return NULL;
+  }
   if (o->memory_swap) {
     if (!plc_parse_size_or_unlimited(o->memory_swap, &cfg->limits.memory_swap, error))
       return NULL;
