@@ -75,3 +75,11 @@ assert_gone() {
 
 # Runs proclens; stdout to $OUT, stderr to $ERR, status in $RC.
 prun() { "$PROCLENS" "$@" >"$OUT" 2>"$ERR"; RC=$?; }
+
+# served FILE: whether the daemon mounted at $MNT serves FILE (e.g. proc/uptime).
+served() { [ -e "$MNT/$1" ]; }
+# skip_one DESCRIPTION REASON: a TAP skip of one check (a failure under PROCLENS_REQUIRE_ALL=1).
+skip_one() {
+  if [ "${PROCLENS_REQUIRE_ALL:-0}" = 1 ]; then not_ok "$1 (required, but $2)"; return; fi
+  _pl_n=$((_pl_n + 1)); echo "ok $_pl_n - $1 # SKIP $2"
+}
