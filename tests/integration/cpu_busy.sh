@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Busy and idle containers side by side: top's CPU line and proc/loadavg must tell each
+# container's own story. Works on v1, hybrid and v2 hosts.
+. "$(dirname "$0")/../lib/common.sh"
+require_root; require_fuse
+require_cmd unshare; require_cmd top
+
+MNT=$(pl_tmpdir)/mnt
+daemon_start "$MNT" || { not_ok "daemon starts"; finish; }
+ok "daemon starts and serves $MNT"
+
+cg_quota() {
+  if cg_is_v2; then cg_set "$1" - cpu.max "$2 $3"; else
+    cg_set "$1" cpu.cfs_period_us - "$3" && cg_set "$1" cpu.cfs_quota_us - "$2"; fi
+}
+cg_cpus() { cg_set "$1" cpuset.cpus cpuset.cpus "$2"; }
+
+# Two siblings with the same limits (CPU 0, 50 ms / 100 ms): one spins, one sleeps.
+cg_create busy && cg_cpus busy 0 && cg_quota busy 50000 100000 &&
+  cg_create idle && cg_cpus idle 0 && cg_quota idle 50000 100000 ||
+  { not_ok "create the busy and idle cgroups"; finish; }
+cg_exec busy sh -c 'while :; do :; done' &
+on_exit "kill $! 2>/dev/null"
+cg_exec idle sleep 600 &
+on_exit "kill $! 2>/dev/null"
+sleep 1
+
+binds="mount --bind '$MNT/proc/stat' /proc/stat && mount --bind '$MNT/proc/cpuinfo' /proc/cpuinfo &&
+       mount --bind '$MNT/sys/devices/system/cpu/online' /sys/devices/system/cpu/online &&
+       mount --bind '$MNT/proc/loadavg' /proc/loadavg && mount --bind '$MNT/proc/uptime' /proc/uptime"
+# The idle percentage of top's second %Cpu(s) line (the first covers all time since boot).
+top_idle() {
+  cg_exec "$1" unshare -m sh -c "$binds && HOME=/nonexistent top -b -n 2 -d 1" |
+    awk '/^%Cpu\(s\)/ { n++; if (n == 2) { for (i = 1; i <= NF; i++) if ($i ~ /^id,?$/) print int($(i-1)) } }'
+}
+busy_idle=$(top_idle busy)
+idle_idle=$(top_idle idle)
+check_range "top in the busy container: its CPU is busy (idle ${busy_idle}%)" 0 20 "$busy_idle"
+check_range "top in the idle sibling: its CPU is idle (idle ${idle_idle}%)" 80 100 "$idle_idle"
+
+# The whole quota in use looks fully busy in proc/stat's own counters, too.
+s1=$(cg_exec busy awk '/^cpu /{print $2+$4, $5}' "$MNT/proc/stat")
+sleep 2
+s2=$(cg_exec busy awk '/^cpu /{print $2+$4, $5}' "$MNT/proc/stat")
+read -r b1 i1 <<<"$s1"; read -r b2 i2 <<<"$s2"
+check_range "stat: busy ticks over 2 s at 0.5 CPU (~100)" 70 130 $((b2 - b1))
+check_range "stat: idle ticks over 2 s while using the whole quota (~0)" 0 30 $((i2 - i1))
+up_idle=$(cg_exec busy awk '{print int($2)}' "$MNT/proc/uptime")
+check_range "uptime's idle is stat's idle" $((i2 / 100)) $((i2 / 100 + 1)) "$up_idle"
+
+# Load averages: three runnable tasks in one cgroup, none in its sibling.
+cg_create load && cg_create calm || { not_ok "create the load cgroups"; finish; }
+for i in 1 2 3; do cg_exec load sh -c 'while :; do :; done' & on_exit "kill $! 2>/dev/null"; done
+cg_exec calm sleep 600 &
+on_exit "kill $! 2>/dev/null"
+first=$(cg_exec load cat "$MNT/proc/loadavg")
+cg_exec calm cat "$MNT/proc/loadavg" >/dev/null
+check "loadavg: the kernel's format ($first)" grep -qE '^[0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+\.[0-9]{2} [0-9]+/[0-9]+ [0-9]+$' <<<"$first"
+sleep 11  # at least two 5-second samples
+load=$(cg_exec load cat "$MNT/proc/loadavg")
+calm=$(cg_exec calm cat "$MNT/proc/loadavg")
+load1=$(awk '{print int($1 * 100)}' <<<"$load")
+calm1=$(awk '{print int($1 * 100)}' <<<"$calm")
+check_range "loadavg rises with 3 runnable tasks ($load)" 30 300 "$load1"
+check_range "the calm sibling stays at 0 ($calm)" 0 5 "$calm1"
+check_eq "running/total in the busy cgroup counts its tasks" "3" "$(awk '{split($4, a, "/"); print (a[1] >= 3) ? 3 : a[1]}' <<<"$load")"
+# (the reader itself waits on the FUSE request, asleep)
+check_range "running/total in the calm cgroup: nothing runnable but the reader" 0 1 \
+  "$(awk '{split($4, a, "/"); print a[1]}' <<<"$calm")"
+host_load=$(awk '{print $1}' /proc/loadavg)
+check "an unlimited caller sees the host's loadavg" test "$(awk '{print $1}' "$MNT/proc/loadavg")" = "$host_load"
+finish
