@@ -200,12 +200,86 @@ setup_proc(const char *root, const char *lxcfs_dir, GError **error)
   return TRUE;
 }
 
+/* Whether a v1 hierarchy's super options name a controller the container has a cgroup in. */
+static gboolean
+is_container_hierarchy(char **opts)
+{
+  static const char *const mine[] = {"memory", "cpu", "cpuacct", "cpuset", "pids", "blkio", NULL};
+  for (char **o = opts; *o; o++)
+    if (g_strv_contains(mine, *o))
+      return TRUE;
+  return FALSE;
+}
+
+/* /sys/fs/cgroup inside, read-only, as docker: the cgroup namespace makes each hierarchy's
+ * root the container's own cgroup. Only the hierarchies the container has a cgroup in are
+ * shown (the others would show the host's tree). */
+static gboolean
+setup_cgroupfs(const char *sys, GError **error)
+{
+  const unsigned long ro = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  g_autofree char *target = g_build_filename(sys, "fs/cgroup", NULL);
+  g_autofree char *text = NULL;
+  g_autoptr(GPtrArray) v1 = g_ptr_array_new_with_free_func((GDestroyNotify)g_strfreev);
+  gboolean v2_at_root = FALSE;
+
+  if (!g_file_test(target, G_FILE_TEST_IS_DIR) ||
+      !plc_read_file("/proc/self/mountinfo", &text, error))
+    return TRUE;
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [OPTIONAL...] - FSTYPE SOURCE SUPEROPTS" */
+    char *sep = strstr(*l, " - ");
+    if (sep == NULL)
+      continue;
+    g_auto(GStrv) f = g_strsplit(*l, " ", 6);
+    g_auto(GStrv) tail = g_strsplit(sep + 3, " ", 3);
+    if (g_strv_length(f) < 5 || g_strv_length(tail) < 3)
+      continue;
+    if (strcmp(tail[0], "cgroup2") == 0 && strcmp(f[4], "/sys/fs/cgroup") == 0)
+      v2_at_root = TRUE;
+    if (strcmp(tail[0], "cgroup") == 0 && g_str_has_prefix(f[4], "/sys/fs/cgroup/")) {
+      g_auto(GStrv) opts = g_strsplit(g_strstrip(tail[2]), ",", -1);
+      if (!is_container_hierarchy(opts))
+        continue;
+      g_autoptr(GString) keep = g_string_new(NULL);
+      for (char **o = opts; *o; o++) {
+        if (strcmp(*o, "rw") == 0 || strcmp(*o, "ro") == 0)
+          continue;
+        g_string_append_printf(keep, "%s%s", keep->len ? "," : "", *o);
+      }
+      char **entry = g_new0(char *, 3);
+      entry[0] = g_path_get_basename(f[4]);
+      entry[1] = g_string_free(g_steal_pointer(&keep), FALSE);
+      g_ptr_array_add(v1, entry);
+    }
+  }
+  if (v2_at_root)
+    return do_mount("cgroup2", target, "cgroup2", ro, NULL, "mount cgroup2", error);
+  if (v1->len == 0)
+    return TRUE;
+  if (!do_mount("cgroup", target, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=755",
+                "mount tmpfs", error))
+    return FALSE;
+  for (guint i = 0; i < v1->len; i++) {
+    char **e = v1->pdata[i];
+    g_autofree char *dir = g_build_filename(target, e[0], NULL);
+    g_autofree char *what = g_strdup_printf("mount the cgroup hierarchy %s", e[1]);
+    if (!plc_mkdir_p(dir, 0755, error) || !do_mount("cgroup", dir, "cgroup", ro, e[1], what, error))
+      return FALSE;
+  }
+  return do_mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                  "mode=755", "remount read-only", error);
+}
+
 static gboolean
 setup_sys(const char *root, const char *lxcfs_dir, GError **error)
 {
   g_autofree char *sys = resolve_in_root(root, "sys", TRUE, error);
   if (sys == NULL || !do_mount("sysfs", sys, "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                                NULL, "mount sysfs", error))
+    return FALSE;
+  if (!setup_cgroupfs(sys, error))
     return FALSE;
   if (lxcfs_dir) {
     g_autofree char *served = g_build_filename(lxcfs_dir, "sys/devices/system/cpu", NULL);

@@ -44,6 +44,8 @@ prun exec "$NAME" sh -c 'cat /proc/1/cmdline | tr "\0" " "'
 check "exec sees the container's pid 1" grep -q 'trap' "$OUT"
 prun exec "$NAME" awk '$1 == "MemTotal:" { print $2 }' /proc/meminfo
 check_eq "exec sees the container's memory limit" 307200 "$(cat "$OUT")"
+prun exec "$NAME" sh -c 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'
+check_eq "exec sees the container's cgroup limit in /sys/fs/cgroup" 314572800 "$(cat "$OUT")"
 prun exec "$NAME" sh -c 'readlink /proc/1/ns/pid; readlink /proc/self/ns/pid'
 check_eq "exec's process shares pid 1's pid namespace" 1 "$(sort -u "$OUT" | wc -l)"
 prun exec -e X=y -w /tmp "$NAME" sh -c 'echo $X $(pwd)'

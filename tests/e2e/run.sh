@@ -73,6 +73,13 @@ check "and pid 1 is proclens's init" grep -q '^Name:.*proclens' "$OUT"
 prun run --rm --lxcfs-dir "$MNT" --bogus "$ROOTFS" true
 check_eq "a bad option exits 125" 125 "$RC"
 
+# Signals sent to run reach the container's pid 1.
+"$PROCLENS" run --rm --lxcfs-dir "$MNT" "$ROOTFS" sh -c 'trap "exit 12" TERM; echo ready; while :; do sleep 0.1; done' >"$OUT" 2>"$ERR" &
+runner=$!
+for _ in $(seq 50); do grep -q ready "$OUT" && break; sleep 0.1; done
+kill -TERM "$runner"; wait "$runner"; RC=$?
+check_eq "SIGTERM to run is forwarded to the container (its trap exits 12)" 12 "$RC"
+
 # stdin: closed without -i, passed with -i; environment, workdir, user, volumes.
 check_eq "without -i stdin is empty" "" "$(echo hi | "$PROCLENS" run --rm --lxcfs-dir "$MNT" "$ROOTFS" cat)"
 check_eq "with -i stdin reaches the command" "hi" "$(echo hi | "$PROCLENS" run --rm -i --lxcfs-dir "$MNT" "$ROOTFS" cat)"
