@@ -95,14 +95,24 @@ pl_cg_io_read(const PlCgNode *node, GArray *ret_devs)
     pl_io_stat_parse(text, ret_devs);
     return TRUE;
   }
+  /* The kernel keeps several sets (throttling, CFQ, BFQ), each counting only while its
+   * mechanism is active on a device: take the first that counted anything. */
+  gboolean found = FALSE;
   for (guint i = 0; i < G_N_ELEMENTS(v1_pairs); i++) {
     g_autofree char *bytes = NULL;
     g_autofree char *ios = NULL;
     if (!pl_read_file_in(dir, v1_pairs[i][0], &bytes, NULL))
       continue;
+    found = TRUE;
     pl_read_file_in(dir, v1_pairs[i][1], &ios, NULL);
+    g_array_set_size(ret_devs, 0);
     pl_blkio_parse(bytes, ios, ret_devs);
-    return TRUE;
+    for (guint d = 0; d < ret_devs->len; d++) {
+      const PlDevIo *dev = &g_array_index(ret_devs, PlDevIo, d);
+      if (dev->rios + dev->wios + dev->dios + dev->rbytes + dev->wbytes + dev->dbytes > 0)
+        return TRUE;
+    }
   }
-  return FALSE;
+  g_array_set_size(ret_devs, 0);
+  return found;
 }
