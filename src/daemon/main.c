@@ -102,6 +102,8 @@ main(int argc, char **argv)
     g_printerr("proclensd: %s\n", error->message);
     return 1;
   }
+  ctx->quota_cap = !options.no_quota_cap;
+  ctx->loadavg_enabled = !options.no_loadavg;
   if (!mountpoint_prepare(options.mountpoint, &error)) {
     g_printerr("proclensd: %s\n", error->message);
     return 1;

@@ -10,6 +10,8 @@ typedef struct {
   char *pidfile;
   char **fuse_options; /* each -o argument, as given */
   gboolean debug;
+  gboolean no_quota_cap; /* --no-cpu-quota-cap: visible CPUs ignore the CPU quota */
+  gboolean no_loadavg;   /* --no-loadavg: proc/loadavg shows the host's */
 } DaemonOptions;
 
 /* Parses argv. On --help/--version prints and sets *ret_exit to 0; on a usage error

@@ -89,6 +89,14 @@ bt=$(cg_exec one unshare -pf --mount-proc sh -c "sleep 1; awk '/^btime/{print \$
 now=$(date +%s)
 check_range "btime in a new pid namespace is its boot" $((now - 5)) "$now" "$bt"
 
-# A caller that vanished gets an error, not a crash; the daemon keeps serving.
 check "the daemon still serves" test -n "$(cat "$MNT/proc/stat")"
+
+# --no-cpu-quota-cap: a quota alone hides no CPU.
+daemon_stop "$MNT"
+MNT2=$(pl_tmpdir)/mnt
+daemon_start "$MNT2" --no-cpu-quota-cap || { not_ok "daemon starts with --no-cpu-quota-cap"; finish; }
+cg_create wide && cg_quota wide 50000 100000
+check_eq "--no-cpu-quota-cap: a 0.5 CPU quota shows every CPU" "$(cat /sys/devices/system/cpu/online)" \
+  "$(cg_exec wide cat "$MNT2/sys/devices/system/cpu/online")"
+check_eq "--no-cpu-quota-cap: the cpuset still applies" 0 "$(cg_exec one cat "$MNT2/sys/devices/system/cpu/online")"
 finish
