@@ -15,8 +15,8 @@
 #define CFS_PERIOD_US 100000
 
 /* The v1 hierarchies a container joins; each gets a proclens/<id> directory. */
-static const char *const v1_controllers[] = {"memory", "cpu", "cpuacct", "cpuset", "pids", "blkio",
-                                             NULL};
+static const char *const v1_controllers[] = {"memory", "cpu",   "cpuacct", "cpuset",
+                                             "pids",   "blkio", NULL};
 /* The v2 controllers enabled for containers (whatever of them the host offers). */
 static const char *const v2_controllers[] = {"cpu", "cpuset", "memory", "pids", "io", NULL};
 
@@ -190,8 +190,7 @@ plc_cgroup_create(PlcCgroup *cg, GError **error)
     if (!make_dir(dir, &created, error))
       goto fail;
     if (!created) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "create cgroup %s: it already exists",
-                  dir);
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "create cgroup %s: it already exists", dir);
       goto fail;
     }
     if (!cg->v2 && !cpuset_inherit(dir, error))
@@ -258,9 +257,10 @@ apply_v1(PlcCgroup *cg, const PlcLimits *l, GError **error)
       if (memsw != 0 && !write_in(mem, "memory.memsw.limit_in_bytes", buf, error))
         return FALSE;
     } else if (l->memory_swap > 0) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                  "--memory-swap: this kernel does not account swap (no %s/memory.memsw.limit_in_bytes)",
-                  mem);
+      g_set_error(
+          error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+          "--memory-swap: this kernel does not account swap (no %s/memory.memsw.limit_in_bytes)",
+          mem);
       return FALSE;
     }
   }

@@ -6,11 +6,12 @@
 #include <sys/types.h>
 
 typedef struct {
-  gint64 memory;          /* bytes; 0 = no limit */
-  gint64 memory_swap;     /* memory + swap, bytes; 0 = docker's default (twice memory), -1 = unlimited */
-  gint64 nano_cpus;       /* 0 = no limit */
+  gint64 memory; /* bytes; 0 = no limit */
+  gint64
+      memory_swap;  /* memory + swap, bytes; 0 = docker's default (twice memory), -1 = unlimited */
+  gint64 nano_cpus; /* 0 = no limit */
   const char *cpuset_cpus; /* NULL = the parent's */
-  gint64 pids_limit;      /* <= 0 = no limit */
+  gint64 pids_limit;       /* <= 0 = no limit */
 } PlcLimits;
 
 typedef struct PlcCgroup PlcCgroup;

@@ -16,8 +16,8 @@ int plc_cmd_rm(int argc, char **argv);
 /* Parses argv with entries; on error prints it with a hint and returns FALSE.
  * strict_posix stops at the first non-option (the container's command line). */
 gboolean plc_cli_parse(const char *verb, const char *params, const char *summary,
-                       const char *description, const GOptionEntry *entries,
-                       gboolean strict_posix, int *argc, char ***argv);
+                       const char *description, const GOptionEntry *entries, gboolean strict_posix,
+                       int *argc, char ***argv);
 
 /* Prints "proclens VERB: message" to stderr. */
 void plc_cli_error(const char *verb, const GError *error);

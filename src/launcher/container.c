@@ -410,8 +410,8 @@ await_exec(int sock, PlcRunning *r, int *ret_exit_code, GError **error)
       struct cmsghdr align;
     } u;
     struct iovec iov = {.iov_base = &m, .iov_len = sizeof m};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                         .msg_controllen = sizeof u.buf};
+    struct msghdr msg = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
     memset(&m, 0, sizeof m);
     ssize_t n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
     if (n < 0 && errno == EINTR)
@@ -616,8 +616,7 @@ plc_container_signal(PlcState *state, int sig, GError **error)
 {
   pid_t pid = (pid_t)plc_state_get_int(state, "State.Pid", 0);
   if (!plc_state_is_running(state)) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "container %.12s is not running",
-                state->id);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "container %.12s is not running", state->id);
     return FALSE;
   }
   if (kill(pid, sig) < 0) {
@@ -718,8 +717,7 @@ plc_container_exec(PlcState *state, const PlcExecSpec *spec, GError **error)
   gboolean raw = FALSE;
 
   if (!plc_state_is_running(state)) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "container %.12s is not running",
-                state->id);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "container %.12s is not running", state->id);
     return PLC_EXIT_LAUNCHER;
   }
   pid_t target = (pid_t)plc_state_get_int(state, "State.Pid", 0);
@@ -762,8 +760,8 @@ plc_container_exec(PlcState *state, const PlcExecSpec *spec, GError **error)
     if (spec->interactive)
       raw = plc_tty_raw(STDIN_FILENO, &saved);
   }
-  int status = plc_monitor_wait(r, spec->tty && spec->interactive ? STDIN_FILENO : -1,
-                                STDOUT_FILENO);
+  int status =
+      plc_monitor_wait(r, spec->tty && spec->interactive ? STDIN_FILENO : -1, STDOUT_FILENO);
   if (raw)
     plc_tty_restore(STDIN_FILENO, &saved);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

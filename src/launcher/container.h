@@ -22,11 +22,11 @@
 typedef struct {
   char *id;
   char *name;
-  char *rootfs;   /* canonical path */
-  char **argv;    /* the command */
-  char **env;     /* KEY=VALUE, final */
+  char *rootfs; /* canonical path */
+  char **argv;  /* the command */
+  char **env;   /* KEY=VALUE, final */
   char *hostname;
-  char *workdir;  /* NULL: / */
+  char *workdir; /* NULL: / */
   gboolean has_user;
   guint32 uid, gid;
   gboolean tty, interactive, detach, auto_remove, init;

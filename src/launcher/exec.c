@@ -52,8 +52,7 @@ plc_cmd_exec(int argc, char **argv)
       {"user", 'u', 0, G_OPTION_ARG_STRING, &user, "Run as this numeric user and group",
        "UID[:GID]"},
       {NULL}};
-  if (!plc_cli_parse("exec", "CONTAINER COMMAND [ARG...]",
-                     "Run a command in a running container.",
+  if (!plc_cli_parse("exec", "CONTAINER COMMAND [ARG...]", "Run a command in a running container.",
                      "The command joins all the container's namespaces (through\n"
                      "/proc/PID/ns/*), its cgroup and its root, with the container's environment\n"
                      "(plus -e). Exit status: the command's; 125 when proclens fails (e.g. the\n"

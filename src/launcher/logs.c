@@ -28,12 +28,12 @@ plc_cmd_logs(int argc, char **argv)
 {
   gboolean follow = FALSE;
   g_autoptr(GError) error = NULL;
-  const GOptionEntry entries[] = {
-      {"follow", 'f', 0, G_OPTION_ARG_NONE, &follow,
-       "Keep printing new output until the container exits", NULL},
-      {NULL}};
-  if (!plc_cli_parse("logs", "CONTAINER", "Show the output (stdout and stderr) of a container "
-                                          "started with -d.",
+  const GOptionEntry entries[] = {{"follow", 'f', 0, G_OPTION_ARG_NONE, &follow,
+                                   "Keep printing new output until the container exits", NULL},
+                                  {NULL}};
+  if (!plc_cli_parse("logs", "CONTAINER",
+                     "Show the output (stdout and stderr) of a container "
+                     "started with -d.",
                      NULL, entries, FALSE, &argc, &argv))
     return 1;
   if (argc != 2) {
@@ -64,8 +64,7 @@ plc_cmd_logs(int argc, char **argv)
     g_autoptr(PlcState) now = plc_state_load(st->id, NULL);
     if (now)
       plc_state_notice_dead(now);
-    gboolean running =
-        now && g_strcmp0(plc_state_get_string(now, "State.Status"), "running") == 0;
+    gboolean running = now && g_strcmp0(plc_state_get_string(now, "State.Status"), "running") == 0;
     g_usleep(100000);
     ok = copy_out(fd);
     if (!running)

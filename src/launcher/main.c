@@ -25,15 +25,14 @@ static const struct {
 static void
 usage(FILE *out)
 {
-  fprintf(out,
-          "Usage: proclens COMMAND [OPTIONS] [ARGS...]\n"
-          "\n"
-          "A daemonless, docker-like launcher of containers whose /proc shows their own\n"
-          "limits: proclensd's files (meminfo, cpuinfo, uptime, ...) are bound over the\n"
-          "container's /proc, so free, top and uptime inside report the container's memory,\n"
-          "CPUs and uptime. Runs as root.\n"
-          "\n"
-          "Commands:\n");
+  fprintf(out, "Usage: proclens COMMAND [OPTIONS] [ARGS...]\n"
+               "\n"
+               "A daemonless, docker-like launcher of containers whose /proc shows their own\n"
+               "limits: proclensd's files (meminfo, cpuinfo, uptime, ...) are bound over the\n"
+               "container's /proc, so free, top and uptime inside report the container's memory,\n"
+               "CPUs and uptime. Runs as root.\n"
+               "\n"
+               "Commands:\n");
   for (gsize i = 0; i < G_N_ELEMENTS(verbs); i++)
     fprintf(out, "  %-9s %s\n", verbs[i].name, verbs[i].summary);
   fprintf(out,

@@ -11,8 +11,7 @@ plc_cmd_rm(int argc, char **argv)
   gboolean force = FALSE;
   int rc = 0;
   const GOptionEntry entries[] = {
-      {"force", 'f', 0, G_OPTION_ARG_NONE, &force, "Kill a running container first", NULL},
-      {NULL}};
+      {"force", 'f', 0, G_OPTION_ARG_NONE, &force, "Kill a running container first", NULL}, {NULL}};
   if (!plc_cli_parse("rm", "CONTAINER...", "Remove containers.",
                      "Removes the container's state directory (with the overlay's upper layer:\n"
                      "every change the container made) and its cgroup. A running container is\n"
@@ -34,8 +33,7 @@ plc_cmd_rm(int argc, char **argv)
     plc_state_notice_dead(st);
     if (g_strcmp0(plc_state_get_string(st, "State.Status"), "running") == 0) {
       if (!force) {
-        fprintf(stderr,
-                "proclens rm: container %s is running: stop it first, or use rm -f\n",
+        fprintf(stderr, "proclens rm: container %s is running: stop it first, or use rm -f\n",
                 argv[i]);
         rc = 1;
         continue;

@@ -7,11 +7,11 @@
 #include <glib.h>
 
 typedef struct {
-  const char *lower;      /* ROOTFS (canonical) */
-  const char *state_dir;  /* holds upper/, work/, rootfs/ (the mount point) and etc/ */
-  GPtrArray *volumes;     /* of PlcVolume */
-  const char *lxcfs_dir;  /* the daemon's mount, or NULL for --no-lxcfs */
-  gboolean tty;           /* create /dev/console for the pty */
+  const char *lower;     /* ROOTFS (canonical) */
+  const char *state_dir; /* holds upper/, work/, rootfs/ (the mount point) and etc/ */
+  GPtrArray *volumes;    /* of PlcVolume */
+  const char *lxcfs_dir; /* the daemon's mount, or NULL for --no-lxcfs */
+  gboolean tty;          /* create /dev/console for the pty */
 } PlcRootfsSpec;
 
 /* Runs in the container's init, in its new mount namespace; ends in the new root. */

@@ -196,8 +196,7 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
       return NULL;
     }
     if (cfg->limits.memory == 0 && cfg->limits.memory_swap > 0) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                  "--memory-swap needs --memory");
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "--memory-swap needs --memory");
       return NULL;
     }
   }
@@ -243,8 +242,7 @@ run_attached(PlcConfig *cfg)
     if (cfg->interactive)
       raw = plc_tty_raw(STDIN_FILENO, &saved);
   }
-  int status = plc_monitor_wait(r, cfg->tty && cfg->interactive ? STDIN_FILENO : -1,
-                                STDOUT_FILENO);
+  int status = plc_monitor_wait(r, cfg->tty && cfg->interactive ? STDIN_FILENO : -1, STDOUT_FILENO);
   if (raw)
     plc_tty_restore(STDIN_FILENO, &saved);
   return plc_container_finish(r, status);
@@ -339,8 +337,7 @@ plc_cmd_run(int argc, char **argv)
        "DECIMAL"},
       {"cpuset-cpus", 0, 0, G_OPTION_ARG_STRING, &o.cpuset, "CPUs allowed, e.g. 0-1 or 0,2",
        "LIST"},
-      {"pids-limit", 0, 0, G_OPTION_ARG_STRING, &o.pids, "Maximum number of tasks (-1: none)",
-       "N"},
+      {"pids-limit", 0, 0, G_OPTION_ARG_STRING, &o.pids, "Maximum number of tasks (-1: none)", "N"},
       {"hostname", 'h', 0, G_OPTION_ARG_STRING, &o.hostname,
        "Container hostname (default: the id's first 12 digits)", "NAME"},
       {"env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &o.env,

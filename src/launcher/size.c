@@ -56,11 +56,24 @@ plc_parse_size(const char *text, gint64 *ret_bytes, GError **error)
     len--;
   if (len > 0) {
     switch (g_ascii_tolower(text[len - 1])) {
-    case 'k': mult = 1ULL << 10; len--; break;
-    case 'm': mult = 1ULL << 20; len--; break;
-    case 'g': mult = 1ULL << 30; len--; break;
-    case 't': mult = 1ULL << 40; len--; break;
-    default: break;
+    case 'k':
+      mult = 1ULL << 10;
+      len--;
+      break;
+    case 'm':
+      mult = 1ULL << 20;
+      len--;
+      break;
+    case 'g':
+      mult = 1ULL << 30;
+      len--;
+      break;
+    case 't':
+      mult = 1ULL << 40;
+      len--;
+      break;
+    default:
+      break;
     }
   }
   if (!parse_decimal_nano(text, len, &ip, &frac))

@@ -25,5 +25,5 @@ gboolean plc_parse_cpu_list(const char *text, GError **error);
 gboolean plc_parse_pids_limit(const char *text, gint64 *ret_limit, GError **error);
 
 /* Parses UID[:GID] (numbers only). ret_has_gid tells whether a GID was given. */
-gboolean plc_parse_user(const char *text, guint32 *ret_uid, guint32 *ret_gid,
-                        gboolean *ret_has_gid, GError **error);
+gboolean plc_parse_user(const char *text, guint32 *ret_uid, guint32 *ret_gid, gboolean *ret_has_gid,
+                        GError **error);

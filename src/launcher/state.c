@@ -151,8 +151,7 @@ plc_state_find(const char *query, GError **error)
 }
 
 static JsonNode *
-lookup(PlcState *state, const char *path, gboolean create, char **ret_last,
-       JsonObject **ret_parent)
+lookup(PlcState *state, const char *path, gboolean create, char **ret_last, JsonObject **ret_parent)
 {
   g_auto(GStrv) parts = g_strsplit(path, ".", -1);
   JsonObject *obj = json_node_get_object(state->root);

@@ -10,10 +10,10 @@ plc_cmd_stop(int argc, char **argv)
 {
   gint timeout = 10;
   int rc = 0;
-  const GOptionEntry entries[] = {
-      {"time", 't', 0, G_OPTION_ARG_INT, &timeout,
-       "Seconds to wait after SIGTERM before SIGKILL (default 10)", "SECONDS"},
-      {NULL}};
+  const GOptionEntry entries[] = {{"time", 't', 0, G_OPTION_ARG_INT, &timeout,
+                                   "Seconds to wait after SIGTERM before SIGKILL (default 10)",
+                                   "SECONDS"},
+                                  {NULL}};
   if (!plc_cli_parse("stop", "CONTAINER...", "Stop running containers.",
                      "Sends SIGTERM to the container's pid 1 and, if it is still running after\n"
                      "the grace period, SIGKILL. A pid 1 without a SIGTERM handler ignores\n"

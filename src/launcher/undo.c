@@ -39,8 +39,7 @@ plc_undo_free(PlcUndo *undo)
 }
 
 void
-plc_undo_push(PlcUndo *undo, const char *what, PlcUndoFn fn, gpointer data,
-              GDestroyNotify destroy)
+plc_undo_push(PlcUndo *undo, const char *what, PlcUndoFn fn, gpointer data, GDestroyNotify destroy)
 {
   UndoStep s = {g_strdup(what), fn, data, destroy};
   g_array_append_val(undo->steps, s);

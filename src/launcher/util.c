@@ -20,8 +20,7 @@ plc_set_errno(GError **error, int errnum, const char *format, ...)
   va_start(ap, format);
   what = g_strdup_vprintf(format, ap);
   va_end(ap);
-  g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errnum), "%s: %s", what,
-              g_strerror(errnum));
+  g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errnum), "%s: %s", what, g_strerror(errnum));
 }
 
 static gboolean

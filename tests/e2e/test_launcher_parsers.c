@@ -130,9 +130,9 @@ START_TEST(test_volumes)
   ck_assert_ptr_nonnull(rw);
   ck_assert(!rw->read_only);
 
-  static const char *const bad[] = {"/a",       "a:/b",     "/a:b",   "/a:/b:rx", "/a:/b:ro:x",
-                                    "/a:/../b", "/a:/x/..", "/a:/",   ":/b",      "",
-                                    NULL};
+  static const char *const bad[] = {"/a",         "a:/b",     "/a:b",     "/a:/b:rx",
+                                    "/a:/b:ro:x", "/a:/../b", "/a:/x/..", "/a:/",
+                                    ":/b",        "",         NULL};
   for (gsize i = 0; bad[i]; i++) {
     g_autoptr(GError) error = NULL;
     PlcVolume *x = plc_volume_parse(bad[i], &error);
