@@ -187,8 +187,19 @@ plc_cgroup_create(PlcCgroup *cg, GError **error)
       goto fail;
     if (cg->v2 ? !v2_enable_controllers(parent, error) : !cpuset_inherit(parent, error))
       goto fail;
-    if (!make_dir(dir, &created, error))
+    /* Another launcher may remove the shared parent just now (its last container left):
+     * then make the parent again. */
+    for (int attempt = 0;; attempt++) {
+      g_autoptr(GError) local = NULL;
+      if (make_dir(dir, &created, &local))
+        break;
+      if (attempt < 3 && g_error_matches(local, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) &&
+          make_dir(parent, &created, NULL) &&
+          (cg->v2 ? v2_enable_controllers(parent, NULL) : cpuset_inherit(parent, NULL)))
+        continue;
+      g_propagate_error(error, g_steal_pointer(&local));
       goto fail;
+    }
     if (!created) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "create cgroup %s: it already exists", dir);
       goto fail;
