@@ -7,6 +7,7 @@
 #include "proclens/error.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -49,6 +50,10 @@ serve(const DaemonOptions *o, PlContext *ctx)
     g_printerr("proclensd: invalid FUSE options\n");
     return 1;
   }
+  /* libfuse leaves ignored signals alone, and shells start background jobs with SIGINT
+   * ignored; the daemon promises to stop on both, so take them back first. */
+  signal(SIGINT, SIG_DFL);
+  signal(SIGTERM, SIG_DFL);
   if (fuse_set_signal_handlers(se) != 0) {
     g_printerr("proclensd: cannot install signal handlers\n");
     goto out_destroy;

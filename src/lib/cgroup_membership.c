@@ -134,5 +134,7 @@ pl_cg_node_dir(const PlCgNode *node, guint up)
     char *slash = strrchr(path, '/');
     *slash = '\0';
   }
+  if (path[0] == '\0' || strcmp(path, "/") == 0)
+    return g_strdup(node->mount);
   return g_build_filename(node->mount, path, NULL);
 }

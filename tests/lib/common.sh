@@ -117,7 +117,7 @@ cg_exec() {
 # daemon_start MOUNTPOINT [ARGS...]: starts proclensd, waits until it serves, registers the stop.
 daemon_start() {
   local mnt=$1; shift
-  mkdir -p "$mnt"
+  mkdir -p "$mnt" 2>/dev/null # fails harmlessly on a stale mount, which proclensd clears
   "$PROCLENSD" "$@" "$mnt" >"$mnt.log" 2>&1 &
   PL_DAEMON_PID=$!
   on_exit "daemon_stop '$mnt'"
