@@ -4,6 +4,7 @@
 #include <check.h>
 #include <glib.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* <fixtures>/cpu/<rel>, freed by the caller. */
 static inline char *
