@@ -72,9 +72,30 @@ resolve_in_root(const char *root, const char *rel, gboolean want_dir, GError **e
       close(rootfd);
       return NULL;
     }
+    fd = openat2_in_root(rootfd, sofar->str, O_PATH);
+    struct stat lst;
+    if (fd < 0 && last && pfd >= 0 && fstatat(pfd, parts[i], &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(lst.st_mode) && unlinkat(pfd, parts[i], 0) == 0) {
+      /* A dangling link as the mount point itself (e.g. /etc/resolv.conf pointing into a
+       * systemd-resolved run dir): replace it in the overlay; the lower layer keeps it. */
+      r = want_dir ? mkdirat(pfd, parts[i], 0755)
+                   : openat(pfd, parts[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
+                            0644);
+      if (r >= 0 && !want_dir)
+        close(r);
+      fd = openat2_in_root(rootfd, sofar->str, O_PATH);
+    }
+    if (fd < 0 && pfd >= 0 && fstatat(pfd, parts[i], &lst, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(lst.st_mode)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                  "resolve %s inside %s: %s is a symlink to nothing inside the container", rel,
+                  root, sofar->str + 2);
+      close(pfd);
+      close(rootfd);
+      return NULL;
+    }
     if (pfd >= 0)
       close(pfd);
-    fd = openat2_in_root(rootfd, sofar->str, O_PATH);
   }
   close(rootfd);
   if (fd < 0) {
