@@ -48,6 +48,15 @@ fails "detached: bad cpuset" 125 "cpuset.cpus" --no-lxcfs -d --cpuset-cpus 1000 
 mkdir -p "$TMP/a,b"
 fails "rootfs path with a comma" 125 "overlayfs cannot take" --no-lxcfs "$TMP/a,b" true
 
+# Symlinks in the rootfs are resolved inside it: nothing is ever created through them on the host.
+EVIL=$TMP/evil
+make_busybox_rootfs "$EVIL"
+mkdir -p "$TMP/escape"
+rm -rf "$EVIL/etc" && ln -s "$TMP/escape" "$EVIL/etc"
+fails "an absolute /etc symlink pointing nowhere inside" 125 "etc is a symlink to nothing inside" \
+  --no-lxcfs "$EVIL" true
+check_eq "nothing was created through it on the host" "" "$(ls -A "$TMP/escape")"
+
 # A name clash leaves the first container alone and creates nothing.
 prun run -d --no-lxcfs --name "clash-$$" "$ROOTFS" sleep 100
 track "clash-$$"
