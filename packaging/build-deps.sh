@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs what building and testing proclens needs on Debian 12 (as root). Idempotent.
+set -euo pipefail
+
+packages=(
+  # build
+  gcc meson ninja-build pkg-config
+  libfuse3-dev libglib2.0-dev libjson-glib-dev check
+  # run
+  fuse3
+  # tests: real clients, a busybox rootfs, and LXCFS as the reference
+  procps busybox-static util-linux perl lxcfs
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "proclens: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
