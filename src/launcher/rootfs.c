@@ -78,9 +78,9 @@ resolve_in_root(const char *root, const char *rel, gboolean want_dir, GError **e
         S_ISLNK(lst.st_mode) && unlinkat(pfd, parts[i], 0) == 0) {
       /* A dangling link as the mount point itself (e.g. /etc/resolv.conf pointing into a
        * systemd-resolved run dir): replace it in the overlay; the lower layer keeps it. */
-      r = want_dir ? mkdirat(pfd, parts[i], 0755)
-                   : openat(pfd, parts[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC,
-                            0644);
+      r = want_dir
+              ? mkdirat(pfd, parts[i], 0755)
+              : openat(pfd, parts[i], O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0644);
       if (r >= 0 && !want_dir)
         close(r);
       fd = openat2_in_root(rootfd, sofar->str, O_PATH);
@@ -303,10 +303,15 @@ setup_sys(const char *root, const char *lxcfs_dir, GError **error)
   if (!setup_cgroupfs(sys, error))
     return FALSE;
   if (lxcfs_dir) {
+    /* The whole directory, as LXCFS: its listing depends on the reader (cpuN/ only for the
+     * container's CPUs), which file-by-file binds over sysfs could not hide. */
     g_autofree char *served = g_build_filename(lxcfs_dir, "sys/devices/system/cpu", NULL);
     g_autofree char *cpu = g_build_filename(sys, "devices/system/cpu", NULL);
-    if (!bind_served_tree(served, cpu, error))
+    if (g_file_test(served, G_FILE_TEST_IS_DIR) && g_file_test(cpu, G_FILE_TEST_IS_DIR) &&
+        !bind_mount(served, cpu, FALSE, error)) {
+      g_prefix_error(error, "bind the daemon's CPU directory: ");
       return FALSE;
+    }
   }
   return TRUE;
 }

@@ -1,7 +1,8 @@
 /* The container's root filesystem, built inside its new mount namespace: ROOTFS as the
  * read-only lower layer of an overlay whose upper and work dirs live in the state dir, a
- * fresh /proc with the daemon's files bound over it, read-only /sys, a minimal /dev,
- * generated /etc files, volumes; then pivot_root. Every step fails fast naming its path. */
+ * fresh /proc with the daemon's files bound over it (and its sys/devices/system/cpu directory),
+ * read-only /sys, a minimal /dev, generated /etc files, volumes; then pivot_root. Every step fails
+ * fast naming its path. */
 #pragma once
 
 #include <glib.h>

@@ -42,6 +42,9 @@ fi
 if served sys/devices/system/cpu/online; then
   prun run "${LIMITS[@]}" "$ROOTFS" cat /sys/devices/system/cpu/online
   check_eq "sys/devices/system/cpu/online shows one CPU" "0" "$(cat "$OUT")"
+  prun run "${LIMITS[@]}" "$ROOTFS" ls /sys/devices/system/cpu
+  check_eq "sys/devices/system/cpu lists one cpuN/ (the daemon's directory is bound)" cpu0 \
+    "$(grep -E '^cpu[0-9]+$' "$OUT" | tr '\n' ' ' | sed 's/ $//')"
 else
   skip_one "cpu/online shows one CPU" "the daemon does not serve sys/devices/system/cpu/online"
 fi
