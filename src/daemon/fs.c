@@ -350,6 +350,9 @@ fs_readdir_dyn(fuse_req_t req, const FsState *fs, const TreeNode *root, const ch
     gboolean is_dir = len > 0 && name[len - 1] == '/';
     if (is_dir)
       name[len - 1] = '\0';
+    /* A static child of the same name (online, ...) was listed already and wins. */
+    if (*rel == '\0' && tree_child(root, name) != NULL)
+      continue;
     g_autofree char *child = *rel == '\0' ? g_strdup(name) : g_strconcat(rel, "/", name, NULL);
     struct stat st;
     tree_dyn_stat(fs->tree, tree_dyn_intern(fs->tree, root, child), is_dir, &st);

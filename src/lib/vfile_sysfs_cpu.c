@@ -1,5 +1,7 @@
-/* sys/devices/system/cpu/cpuN/: the caller's visible CPUs, renumbered, each showing the
- * host's directory of the CPU it maps to (symlinks left out). */
+/* sys/devices/system/cpu: cpuN/ for the caller's visible CPUs, renumbered, each showing
+ * the host's directory of the CPU it maps to; the host's other entries (cpufreq/,
+ * kernel_max, offline, ...) pass through, CPU lists renumbered. Symlinks are left out.
+ * With this, the whole directory can be bind-mounted (lscpu, _NPROCESSORS_CONF). */
 #include "proclens/caller_cpu.h"
 #include "proclens/cpu_views.h"
 #include "proclens/error.h"
@@ -16,7 +18,27 @@ compare_names(gconstpointer a, gconstpointer b, gpointer unused)
   return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* "cpu3/topology/core_id" -> the host path of the caller's CPU 3. */
+/* "cpu12" names a CPU directory; "cpufreq" does not. */
+static gboolean
+is_cpu_name(const char *name)
+{
+  if (!g_str_has_prefix(name, "cpu") || name[3] == '\0')
+    return FALSE;
+  for (const char *p = name + 3; *p != '\0'; p++) {
+    if (!g_ascii_isdigit(*p))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static char *
+host_cpu_dir(const PlContext *ctx)
+{
+  return g_build_filename(ctx->sys_root, "devices/system/cpu", NULL);
+}
+
+/* "cpu3/topology/core_id" -> the host path of the caller's CPU 3; "cpufreq/..." -> the
+ * host's own. */
 static gboolean
 resolve(const PlContext *ctx, const PlCpuView *view, const char *rel, char **ret_host_path,
         GError **error)
@@ -30,8 +52,12 @@ resolve(const PlContext *ctx, const PlCpuView *view, const char *rel, char **ret
       return FALSE;
     }
   }
-  if (!g_str_has_prefix(parts[0], "cpu") || !pl_parse_u64(parts[0] + 3, &index) ||
-      !g_ascii_isdigit(parts[0][3]) || (parts[0][3] == '0' && parts[0][4] != '\0') ||
+  if (!is_cpu_name(parts[0])) {
+    g_autofree char *top = host_cpu_dir(ctx);
+    *ret_host_path = g_build_filename(top, rel, NULL);
+    return TRUE;
+  }
+  if (!pl_parse_u64(parts[0] + 3, &index) || (parts[0][3] == '0' && parts[0][4] != '\0') ||
       index >= view->n) {
     pl_set_errno(error, ENOENT, "%s", rel);
     return FALSE;
@@ -83,10 +109,10 @@ sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_name
   if (*rel == '\0') {
     for (guint i = 0; i < caller.view.n; i++)
       g_ptr_array_add(ret_names, g_strdup_printf("cpu%u/", i));
-    return TRUE;
-  }
-  if (!resolve(ctx, &caller.view, rel, &path, error))
+    path = host_cpu_dir(ctx);
+  } else if (!resolve(ctx, &caller.view, rel, &path, error)) {
     return FALSE;
+  }
   g_autoptr(GError) local = NULL;
   g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
   if (dir == NULL) {
@@ -95,6 +121,8 @@ sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_name
   }
   guint first = ret_names->len;
   for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
+    if (*rel == '\0' && is_cpu_name(name))
+      continue; /* the host's CPUs: the caller's are listed above */
     g_autofree char *child = g_build_filename(path, name, NULL);
     gboolean is_dir;
     if (host_kind(child, &is_dir, NULL))
@@ -119,7 +147,7 @@ sysfs_read(const PlContext *ctx, pid_t pid, const char *rel, GString *out, GErro
   if (!pl_read_file(path, &text, NULL, error))
     return FALSE;
   g_autofree char *base = g_path_get_basename(path);
-  pl_render_sysfs_cpu_file(base, text, &caller.view, out);
+  pl_render_sysfs_cpu_file(base, strchr(rel, '/') == NULL, text, &caller.view, out);
   return TRUE;
 }
 

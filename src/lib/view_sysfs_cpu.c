@@ -9,13 +9,20 @@ static const char *const mask_files[] = {
     "cluster_cpus",  "book_siblings",  "drawer_siblings", "shared_cpu_map", NULL,
 };
 
+/* CPU lists directly in sys/devices/system/cpu (online/possible/present are files of
+ * their own in the table). */
+static const char *const top_level_lists[] = {"offline", "isolated", "nohz_full", "enabled",
+                                              NULL};
+
 void
-pl_render_sysfs_cpu_file(const char *name, const char *host_text, const PlCpuView *view,
-                         GString *out)
+pl_render_sysfs_cpu_file(const char *name, gboolean top_level, const char *host_text,
+                         const PlCpuView *view, GString *out)
 {
   PlCpuSet host_set, shown;
+  gboolean is_list =
+      g_str_has_suffix(name, "_list") || (top_level && g_strv_contains(top_level_lists, name));
 
-  if (g_str_has_suffix(name, "_list") && pl_cpuset_parse_list(host_text, &host_set)) {
+  if (is_list && pl_cpuset_parse_list(host_text, &host_set)) {
     pl_cpuset_renumber(&host_set, &view->visible, &shown);
     pl_cpuset_format_list(&shown, out);
     g_string_append_c(out, '\n');

@@ -32,8 +32,10 @@ check_eq "stat: the host's other lines, in order" "$(grep -v '^cpu' /proc/stat |
 check_eq "online is 0" 0 "$(cg_exec one cat "$SYSCPU/online")"
 check_eq "possible is 0" 0 "$(cg_exec one cat "$SYSCPU/possible")"
 check_eq "present is 0" 0 "$(cg_exec one cat "$SYSCPU/present")"
-check_eq "sys/devices/system/cpu lists cpu0 only" "cpu0 online possible present" \
-  "$(cg_exec one ls "$SYSCPU" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "sys/devices/system/cpu lists cpu0 only" "cpu0" \
+  "$(cg_exec one ls "$SYSCPU" | grep -E '^cpu[0-9]+$' | tr '\n' ' ' | sed 's/ $//')"
+check_eq "sys/devices/system/cpu keeps online, possible, present" "online possible present" \
+  "$(cg_exec one ls "$SYSCPU" | grep -E '^(online|possible|present)$' | tr '\n' ' ' | sed 's/ $//')"
 check "cpu1/ does not exist for it" cg_exec one sh -c "! test -e '$SYSCPU/cpu1'"
 check "cpu0/topology/core_id is readable" cg_exec one test -n "$(cg_exec one cat "$SYSCPU/cpu0/topology/core_id")"
 check_eq "cpu0/topology/thread_siblings_list is renumbered" 0 \
@@ -75,6 +77,17 @@ check_eq "getconf _NPROCESSORS_ONLN reports 1" 1 "$(cg_exec one unshare -m sh -c
 # top -1 shows one summary line per CPU.
 top_out=$(cg_exec one unshare -m sh -c "$binds && HOME=/nonexistent top -b -1 -n 2 -d 0.3")
 check_eq "top shows one CPU" 1 "$(grep -cE '^%Cpu[0-9]+' <<<"$(awk '/^top - /{n++} n==2' <<<"$top_out")")"
+
+# The whole of sys/devices/system/cpu bound: glibc's configured count and lscpu agree.
+dirbind="mount --bind '$MNT/proc/cpuinfo' /proc/cpuinfo && mount --bind '$SYSCPU' /sys/devices/system/cpu"
+check_eq "getconf _NPROCESSORS_CONF reports 1" 1 "$(cg_exec one unshare -m sh -c "$dirbind && getconf _NPROCESSORS_CONF")"
+if command -v lscpu >/dev/null; then
+  lscpu_out=$(cg_exec one unshare -m sh -c "$dirbind && lscpu")
+  check_eq "lscpu: CPU(s) 1" 1 "$(awk -F: '$1 == "CPU(s)" {gsub(/ /, "", $2); print $2}' <<<"$lscpu_out")"
+  check_eq "lscpu: on-line list 0" 0 "$(awk -F: '$1 ~ /^On-line CPU/ {gsub(/ /, "", $2); print $2}' <<<"$lscpu_out")"
+fi
+check_eq "the host's other entries pass through (kernel_max)" "$(cat /sys/devices/system/cpu/kernel_max)" \
+  "$(cg_exec one cat "$SYSCPU/kernel_max")"
 
 # uptime in a new pid namespace counts from its init.
 up=$(cg_exec one unshare -pf --mount-proc sh -c "mount --bind '$MNT/proc/uptime' /proc/uptime && sleep 1 && cat /proc/uptime")

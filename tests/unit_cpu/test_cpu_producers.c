@@ -233,12 +233,17 @@ START_TEST(sysfs_cpu_directories)
   g_autoptr(GError) error = NULL;
   gboolean is_dir;
 
+  /* The caller's CPUs, then the host's other entries (the front shows its own static
+   * online/possible/present instead of these). */
   ck_assert(ops->list(ctx, 100, "", names, NULL));
-  ck_assert_uint_eq(names->len, 1);
-  ck_assert_str_eq(names->pdata[0], "cpu0/");
+  g_autoptr(GString) joined = g_string_new(NULL);
+  for (guint i = 0; i < names->len; i++)
+    g_string_append_printf(joined, "%s%s", i ? " " : "", (const char *)names->pdata[i]);
+  ck_assert_str_eq(joined->str, "cpu0/ cpufreq/ kernel_max offline online possible present");
   g_ptr_array_set_size(names, 0);
   ck_assert(ops->list(ctx, 103, "", names, NULL));
-  ck_assert_uint_eq(names->len, 2);
+  ck_assert_uint_eq(names->len, 8);
+  ck_assert_str_eq(names->pdata[1], "cpu1/");
   g_ptr_array_set_size(names, 0);
   ck_assert(ops->list(ctx, 100, "cpu0", names, NULL));
   ck_assert_uint_eq(names->len, 2); /* the "subsystem" symlink is left out */
@@ -266,6 +271,13 @@ START_TEST(sysfs_cpu_directories)
   g_string_truncate(out, 0);
   ck_assert(ops->read(ctx, 103, "cpu1/cache/index0/shared_cpu_map", out, NULL));
   ck_assert_str_eq(out->str, "3\n");
+  g_string_truncate(out, 0);
+  ck_assert(ops->read(ctx, 100, "offline", out, NULL));
+  ck_assert_str_eq(out->str, "\n");
+  g_string_truncate(out, 0);
+  ck_assert(ops->read(ctx, 100, "kernel_max", out, NULL));
+  ck_assert_str_eq(out->str, "8191\n");
+  ck_assert(ops->lookup(ctx, 100, "cpufreq/policy0/related_cpus", &is_dir, NULL) && !is_dir);
   ck_assert(!ops->read(ctx, 999, "cpu0/topology/core_id", out, &error));
   ck_assert_int_eq(pl_error_to_errno(error), ESRCH);
 }

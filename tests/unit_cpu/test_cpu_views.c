@@ -206,20 +206,30 @@ START_TEST(sysfs_files_renumbered)
   PlCpuView v;
 
   view_from("2-3", &v);
-  pl_render_sysfs_cpu_file("thread_siblings_list", "2-3\n", &v, out);
+  pl_render_sysfs_cpu_file("thread_siblings_list", FALSE, "2-3\n", &v, out);
   ck_assert_str_eq(out->str, "0-1\n");
   g_string_truncate(out, 0);
-  pl_render_sysfs_cpu_file("core_siblings_list", "0-3\n", &v, out);
+  pl_render_sysfs_cpu_file("core_siblings_list", FALSE, "0-3\n", &v, out);
   ck_assert_str_eq(out->str, "0-1\n");
   g_string_truncate(out, 0);
-  pl_render_sysfs_cpu_file("thread_siblings", "8\n", &v, out);
+  pl_render_sysfs_cpu_file("thread_siblings", FALSE, "8\n", &v, out);
   ck_assert_str_eq(out->str, "2\n");
   g_string_truncate(out, 0);
-  pl_render_sysfs_cpu_file("shared_cpu_map", "0000000f\n", &v, out);
+  pl_render_sysfs_cpu_file("shared_cpu_map", FALSE, "0000000f\n", &v, out);
   ck_assert_str_eq(out->str, "3\n");
   g_string_truncate(out, 0);
-  pl_render_sysfs_cpu_file("core_id", "3\n", &v, out);
+  pl_render_sysfs_cpu_file("core_id", FALSE, "3\n", &v, out);
   ck_assert_str_eq(out->str, "3\n");
+  /* cpuN/online is a flag, the top-level offline a list. */
+  g_string_truncate(out, 0);
+  pl_render_sysfs_cpu_file("online", FALSE, "1\n", &v, out);
+  ck_assert_str_eq(out->str, "1\n");
+  g_string_truncate(out, 0);
+  pl_render_sysfs_cpu_file("offline", TRUE, "4-7\n", &v, out);
+  ck_assert_str_eq(out->str, "\n");
+  g_string_truncate(out, 0);
+  pl_render_sysfs_cpu_file("isolated", TRUE, "3\n", &v, out);
+  ck_assert_str_eq(out->str, "1\n");
 }
 END_TEST
 
