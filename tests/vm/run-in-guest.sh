@@ -88,6 +88,7 @@ mkdir "$ctl"
 qemu_pid=
 follow_pids=()
 cleanup() {
+  set +e
   [ -n "$qemu_pid" ] && kill -KILL "$qemu_pid" 2>/dev/null && { wait "$qemu_pid"; } 2>/dev/null
   for p in "${follow_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$run"

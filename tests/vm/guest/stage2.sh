@@ -24,6 +24,11 @@ mnt() { # TYPE OPTIONS SOURCE TARGET
 mnt proc nosuid,nodev,noexec proc /proc
 mnt sysfs nosuid,nodev,noexec sysfs /sys
 mnt devtmpfs nosuid,mode=0755 devtmpfs /dev
+$bb ln -sf /proc/self/fd /dev/fd
+$bb ln -sf /proc/self/fd/0 /dev/stdin
+$bb ln -sf /proc/self/fd/1 /dev/stdout
+$bb ln -sf /proc/self/fd/2 /dev/stderr
+$bb ln -sf /proc/kcore /dev/core
 mnt devpts nosuid,noexec,gid=5,mode=0620,ptmxmode=0666 devpts /dev/pts
 mnt tmpfs nosuid,nodev,mode=1777 tmpfs /dev/shm
 mnt tmpfs nosuid,nodev,mode=1777 tmpfs /tmp
