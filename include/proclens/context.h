@@ -17,6 +17,7 @@ typedef struct {
   char *sys_root;             /* sysfs root for the host's CPU directories (default /sys) */
   gboolean quota_cap;         /* cap visible CPUs at ceil(quota/period); default TRUE */
   gboolean loadavg_enabled;   /* per-container load averages; FALSE shows the host's */
+  gboolean swap_enabled;      /* FALSE: a limited caller sees no swap (SwapTotal 0); default TRUE */
   PlStatState *stat_state;    /* monotonic per-container proc/stat counters */
   PlPidnsCache *pidns;        /* pid namespace -> init start time */
   PlLoadavg *loadavg;         /* sampler of tracked cgroups (its thread starts on first use) */

@@ -1,5 +1,6 @@
 /* proclensd: mounts the per-caller /proc views and serves them until told to stop. */
 #include "config.h"
+#include "config_file.h"
 #include "fs.h"
 #include "mountpoint.h"
 #include "options.h"
@@ -7,10 +8,69 @@
 #include "proclens/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
+
+/* The settings in force: the config file, overridden by the command line. */
+typedef struct {
+  char *config_path;
+  gboolean config_must_exist;
+  DaemonConfig file; /* as the file says, before the command line's overrides */
+  const DaemonOptions *options;
+} Settings;
+
+/* The least severe level the log shows; changed by a reload, read by every thread. */
+static gint log_threshold = G_LOG_LEVEL_MESSAGE;
+
+/* glib's default writer already speaks the journal's native protocol when stderr is
+ * connected to journald (structured fields, priorities); this only filters by level. */
+static GLogWriterOutput
+log_writer(GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer user_data)
+{
+  GLogLevelFlags shown = (GLogLevelFlags)g_atomic_int_get(&log_threshold);
+  /* glib's levels grow less severe as their bits grow. */
+  if ((level & G_LOG_LEVEL_MASK) > shown)
+    return G_LOG_WRITER_HANDLED;
+  return g_log_writer_default(level, fields, n_fields, user_data);
+}
+
+static void
+set_log_level(GLogLevelFlags level)
+{
+  g_atomic_int_set(&log_threshold, (gint)level);
+  g_log_set_debug_enabled(level >= G_LOG_LEVEL_INFO);
+}
+
+/* The command line's value where it gave one, else the file's. */
+static GLogLevelFlags
+effective_log_level(const Settings *s)
+{
+  GLogLevelFlags level = s->file.log_level;
+  if (s->options->log_level != NULL)
+    daemon_config_parse_log_level(s->options->log_level, &level);
+  if (s->options->debug)
+    level = G_LOG_LEVEL_DEBUG;
+  return level;
+}
+
+/* Applies what can change while mounted. The context's flags are plain gbooleans read by
+ * the serving threads; an atomic store keeps each read whole. */
+static void
+apply_runtime_settings(const Settings *s, PlContext *ctx)
+{
+  const DaemonOptions *o = s->options;
+  g_atomic_int_set(&ctx->quota_cap, !o->no_quota_cap && s->file.quota_cap);
+  g_atomic_int_set(&ctx->loadavg_enabled, !o->no_loadavg && s->file.loadavg);
+  g_atomic_int_set(&ctx->swap_enabled, !o->no_swap && s->file.swap);
+  set_log_level(effective_log_level(s));
+}
 
 static gboolean
 write_pidfile(const char *path, GError **error)
@@ -34,11 +94,163 @@ build_fuse_args(const DaemonOptions *o, struct fuse_args *args)
   fuse_opt_add_arg(args, "ro,allow_other,fsname=proclens,subtype=proclens");
 }
 
-static int
-serve(const DaemonOptions *o, PlContext *ctx)
+/* --- systemd: readiness and watchdog, proven by a read through the mount ------------- */
+
+typedef struct {
+  char *probe; /* MOUNTPOINT/proc/meminfo, or the first file served */
+  guint64 watchdog_usec;
+  GMutex lock;
+  GCond cond;
+  gboolean stop;
+  gboolean ready; /* READY=1 was sent */
+} Health;
+
+/* Reads the probe file through FUSE, as any client would. A wedged daemon blocks here,
+ * and then no ping reaches systemd, which is the point. */
+static gboolean
+probe_read(const char *path)
+{
+  char buf[4096];
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return FALSE;
+  ssize_t n = read(fd, buf, sizeof buf);
+  close(fd);
+  return n > 0;
+}
+
+static gpointer
+health_thread(gpointer data)
+{
+  Health *h = data;
+  /* Until ready, try often; then ping at half the watchdog interval (systemd's advice). */
+  gint64 period_us = h->watchdog_usec > 0 ? (gint64)(h->watchdog_usec / 2) : 0;
+
+  g_mutex_lock(&h->lock);
+  while (!h->stop) {
+    g_mutex_unlock(&h->lock);
+    gboolean ok = probe_read(h->probe);
+    g_mutex_lock(&h->lock);
+    if (h->stop)
+      break;
+    if (ok && !h->ready) {
+      h->ready = TRUE;
+      sd_notifyf(0, "READY=1\nSTATUS=serving %s", h->probe);
+      g_info("ready: %s answers", h->probe);
+      if (period_us == 0)
+        break; /* no watchdog: nothing more to prove */
+    }
+    if (ok && period_us > 0)
+      sd_notify(0, "WATCHDOG=1");
+    else if (!ok)
+      g_warning("cannot read %s through the mount", h->probe);
+    gint64 wait_us = h->ready ? period_us : 20 * G_TIME_SPAN_MILLISECOND;
+    gint64 end = g_get_monotonic_time() + wait_us;
+    while (!h->stop && g_cond_wait_until(&h->cond, &h->lock, end))
+      ;
+  }
+  g_mutex_unlock(&h->lock);
+  return NULL;
+}
+
+static void
+health_stop(Health *h, GThread *thread)
+{
+  if (thread == NULL)
+    return;
+  g_mutex_lock(&h->lock);
+  h->stop = TRUE;
+  g_cond_signal(&h->cond);
+  g_mutex_unlock(&h->lock);
+  g_thread_join(thread);
+}
+
+/* --- SIGHUP: reload the configuration file ------------------------------------------- */
+
+typedef struct {
+  Settings *settings;
+  PlContext *ctx;
+  gint stop;
+} Reloader;
+
+static void
+warn_needs_restart(const char *what, const char *before, const char *after)
+{
+  if (g_strcmp0(before, after) != 0)
+    g_warning("reload: %s changed to '%s'; it takes effect at the next start", what,
+              after != NULL ? after : "(default)");
+}
+
+static void
+reload(Reloader *r)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(Tree) tree = tree_new(pl_vfiles);
+  g_auto(DaemonConfig) fresh = {0};
+  Settings *s = r->settings;
+
+  sd_notify(0, "RELOADING=1");
+  if (!daemon_config_load(s->config_path, s->config_must_exist, &fresh, NULL, &error)) {
+    g_warning("reload refused, keeping the settings in force: %s", error->message);
+    sd_notify(0, "READY=1\nSTATUS=reload refused: invalid configuration file");
+    return;
+  }
+  warn_needs_restart("mountpoint", s->file.mountpoint, fresh.mountpoint);
+  warn_needs_restart("cgroup-root", s->file.cgroup_root, fresh.cgroup_root);
+  warn_needs_restart("proc-root", s->file.proc_root, fresh.proc_root);
+  g_autofree char *files_before = s->file.files ? g_strjoinv(";", s->file.files) : NULL;
+  g_autofree char *files_after = fresh.files ? g_strjoinv(";", fresh.files) : NULL;
+  warn_needs_restart("files", files_before, files_after);
+  /* Keep what needs a remount as it was, take the rest. */
+  s->file.quota_cap = fresh.quota_cap;
+  s->file.loadavg = fresh.loadavg;
+  s->file.swap = fresh.swap;
+  s->file.log_level = fresh.log_level;
+  apply_runtime_settings(s, r->ctx);
+  g_message("reloaded %s: cpu-quota-cap=%s loadavg=%s swap=%s log-level=%s", s->config_path,
+            r->ctx->quota_cap ? "true" : "false", r->ctx->loadavg_enabled ? "true" : "false",
+            r->ctx->swap_enabled ? "true" : "false",
+            daemon_config_log_level_name(effective_log_level(s)));
+  sd_notify(0, "READY=1\nSTATUS=serving (configuration reloaded)");
+}
+
+/* SIGHUP is blocked in every thread (main blocks it before any thread starts); this one
+ * takes it with sigtimedwait, so the reload runs in a normal thread context. */
+static gpointer
+reload_thread(gpointer data)
+{
+  Reloader *r = data;
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGHUP);
+  struct timespec tick = {.tv_sec = 0, .tv_nsec = 200 * 1000 * 1000};
+  while (!g_atomic_int_get(&r->stop)) {
+    if (sigtimedwait(&set, NULL, &tick) == SIGHUP)
+      reload(r);
+  }
+  return NULL;
+}
+
+/* Builds the probe path: proc/meminfo when served, else the first file served. */
+static char *
+probe_path(const char *mountpoint, const PlVfile *files)
+{
+  const char *rel = NULL;
+  for (const PlVfile *f = files; f->path != NULL; f++) {
+    if (f->produce != NULL && (rel == NULL || strcmp(f->path, "proc/meminfo") == 0))
+      rel = f->path;
+  }
+  return rel != NULL ? g_build_filename(mountpoint, rel, NULL) : NULL;
+}
+
+static int
+serve(const DaemonOptions *o, Settings *settings, PlContext *ctx)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree PlVfile *files = daemon_config_select_vfiles(pl_vfiles, settings->file.files);
+  g_autoptr(Tree) tree = tree_new(files);
+  Health health = {0};
+  GThread *health_th = NULL, *reload_th = NULL;
+  Reloader reloader = {.settings = settings, .ctx = ctx};
   FsState state = {.ctx = ctx, .tree = tree};
   struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
   int status = 1;
@@ -58,6 +270,9 @@ serve(const DaemonOptions *o, PlContext *ctx)
     g_printerr("proclensd: cannot install signal handlers\n");
     goto out_destroy;
   }
+  /* libfuse's handlers make SIGHUP end the loop; here it means "reload". It stays blocked
+   * (see main) and reload_thread takes it; SIG_IGN-free default keeps it queued. */
+  signal(SIGHUP, SIG_DFL);
   if (fuse_session_mount(se, o->mountpoint) != 0) {
     g_printerr("proclensd: cannot mount on %s (see the message above)\n", o->mountpoint);
     goto out_signals;
@@ -69,6 +284,20 @@ serve(const DaemonOptions *o, PlContext *ctx)
   g_message("serving %s (cgroups: %s at %s)", o->mountpoint,
             pl_cg_layout_kind_name(ctx->layout->kind), ctx->cgroup_root);
 
+  reload_th = g_thread_new("reload", reload_thread, &reloader);
+  health.probe = probe_path(o->mountpoint, files);
+  {
+    uint64_t usec = 0;
+    if (sd_watchdog_enabled(0, &usec) > 0)
+      health.watchdog_usec = usec;
+  }
+  g_mutex_init(&health.lock);
+  g_cond_init(&health.cond);
+  if (health.probe != NULL)
+    health_th = g_thread_new("health", health_thread, &health);
+  else
+    sd_notify(0, "READY=1\nSTATUS=serving (no files)");
+
   struct fuse_loop_config *loop = fuse_loop_cfg_create();
   fuse_loop_cfg_set_clone_fd(loop, 0);
   fuse_loop_cfg_set_max_threads(loop, 64);
@@ -76,10 +305,22 @@ serve(const DaemonOptions *o, PlContext *ctx)
   fuse_loop_cfg_destroy(loop);
   /* The signal handlers end the loop with rc 0 (or the signal number on some versions). */
   status = rc < 0 ? 1 : 0;
+  sd_notify(0, "STOPPING=1");
   if (o->pidfile != NULL)
     unlink(o->pidfile);
 out_unmount:
   fuse_session_unmount(se);
+  /* After the unmount: a probe still waiting on the mount gets ENOTCONN and returns. */
+  health_stop(&health, health_th);
+  g_free(health.probe);
+  if (health_th != NULL || health.probe != NULL) {
+    g_mutex_clear(&health.lock);
+    g_cond_clear(&health.cond);
+  }
+  if (reload_th != NULL) {
+    g_atomic_int_set(&reloader.stop, 1);
+    g_thread_join(reload_th);
+  }
 out_signals:
   fuse_remove_signal_handlers(se);
 out_destroy:
@@ -87,31 +328,72 @@ out_destroy:
   return status;
 }
 
+/* The command line's path where it gave one, else the file's, else the default (which
+ * the options hold). */
+static void
+override_path(char **option, gboolean given, const char *from_file)
+{
+  if (!given && from_file != NULL) {
+    g_free(*option);
+    *option = g_strdup(from_file);
+  }
+}
+
 int
 main(int argc, char **argv)
 {
   g_auto(DaemonOptions) options = {0};
   g_autoptr(GError) error = NULL;
+  Settings settings = {0};
   int exit_status;
+
+  /* Before any thread exists, so that every thread inherits it blocked and only the
+   * reload thread takes it. */
+  sigset_t hup;
+  sigemptyset(&hup);
+  sigaddset(&hup, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &hup, NULL);
+  g_log_set_writer_func(log_writer, NULL, NULL);
 
   if (!daemon_options_parse(argc, argv, &options, &exit_status, &error)) {
     if (error != NULL)
       g_printerr("proclensd: %s\nTry 'proclensd --help'.\n", error->message);
     return exit_status;
   }
-  if (options.debug)
-    g_log_set_debug_enabled(TRUE);
+  settings.options = &options;
+  settings.config_must_exist = options.config_file != NULL;
+  settings.config_path =
+      options.config_file != NULL
+          ? g_strdup(options.config_file)
+          : g_build_filename(PROCLENS_SYSCONFDIR, "proclens", "proclensd.conf", NULL);
+  gboolean found = FALSE;
+  if (!daemon_config_load(settings.config_path, settings.config_must_exist, &settings.file, &found,
+                          &error)) {
+    g_printerr("proclensd: invalid configuration, not starting: %s\n", error->message);
+    g_free(settings.config_path);
+    return 1;
+  }
+  override_path(&options.mountpoint, options.mountpoint_given, settings.file.mountpoint);
+  override_path(&options.cgroup_root, options.cgroup_root_given, settings.file.cgroup_root);
+  override_path(&options.proc_root, options.proc_root_given, settings.file.proc_root);
+  set_log_level(effective_log_level(&settings));
+  if (found)
+    g_info("configuration from %s", settings.config_path);
 
+  int status = 1;
   g_autoptr(PlContext) ctx = pl_context_new(options.cgroup_root, options.proc_root, &error);
   if (ctx == NULL) {
     g_printerr("proclensd: %s\n", error->message);
-    return 1;
+    goto out;
   }
-  ctx->quota_cap = !options.no_quota_cap;
-  ctx->loadavg_enabled = !options.no_loadavg;
+  apply_runtime_settings(&settings, ctx);
   if (!mountpoint_prepare(options.mountpoint, &error)) {
     g_printerr("proclensd: %s\n", error->message);
-    return 1;
+    goto out;
   }
-  return serve(&options, ctx);
+  status = serve(&options, &settings, ctx);
+out:
+  daemon_config_clear(&settings.file);
+  g_free(settings.config_path);
+  return status;
 }

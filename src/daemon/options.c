@@ -1,6 +1,7 @@
 /* proclensd's command line: GOption, with LXCFS-compatible spellings where they exist. */
 #include "options.h"
 #include "config.h"
+#include "config_file.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,13 +14,17 @@ daemon_options_clear(DaemonOptions *o)
   g_clear_pointer(&o->proc_root, g_free);
   g_clear_pointer(&o->pidfile, g_free);
   g_clear_pointer(&o->fuse_options, g_strfreev);
+  g_clear_pointer(&o->log_level, g_free);
+  g_clear_pointer(&o->config_file, g_free);
 }
 
 static const char summary[] =
     "Serves /proc files (meminfo, swaps, ...) computed from the cgroup of the process\n"
     "that reads them, so that free, top and friends inside a container show its limits.\n"
     "Bind-mount MOUNTPOINT/proc/meminfo over a container's /proc/meminfo to use it.\n"
-    "Stays in the foreground; SIGTERM or SIGINT unmounts and exits.";
+    "Stays in the foreground; SIGTERM or SIGINT unmounts and exits, SIGHUP reloads the\n"
+    "configuration file (" PROCLENS_SYSCONFDIR "/proclens/proclensd.conf by default).\n"
+    "Command-line options override the file. See proclensd(8) and proclensd.conf(5).";
 
 static const char description[] =
     "Exit status: 0 after a clean unmount, 1 on a runtime error (for example a live\n"
@@ -46,6 +51,15 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
        "Show a container's cpuset CPUs even when its CPU quota allows fewer", NULL},
       {"no-loadavg", 0, 0, G_OPTION_ARG_NONE, &o.no_loadavg,
        "Show the host's proc/loadavg instead of sampling each container's", NULL},
+      {"no-swap", 0, 0, G_OPTION_ARG_NONE, &o.no_swap,
+       "Show no swap in proc/meminfo and proc/swaps", NULL},
+      {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file,
+       "Read the configuration from FILE (default " PROCLENS_SYSCONFDIR "/proclens/proclensd.conf)",
+       "FILE"},
+      {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o.log_level,
+       "Show log messages down to LEVEL: error, critical, warning, message (default), info, "
+       "debug",
+       "LEVEL"},
       {"foreground", 'f', G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &foreground,
        "Accepted for LXCFS compatibility; proclensd always stays in the foreground", NULL},
       {"version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL},
@@ -70,6 +84,16 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
                 "only one MOUNTPOINT may be given (got '%s' and '%s')", rest[0], rest[1]);
     return FALSE;
   }
+  GLogLevelFlags level;
+  if (o.log_level != NULL && !daemon_config_parse_log_level(o.log_level, &level)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--log-level: '%s' is not one of error, critical, warning, message, info, debug",
+                o.log_level);
+    return FALSE;
+  }
+  o.mountpoint_given = rest != NULL && rest[0] != NULL;
+  o.cgroup_root_given = o.cgroup_root != NULL;
+  o.proc_root_given = o.proc_root != NULL;
   o.mountpoint = g_strdup(rest != NULL && rest[0] != NULL ? rest[0] : PROCLENS_DEFAULT_MOUNTPOINT);
   if (o.cgroup_root == NULL)
     o.cgroup_root = g_strdup("/sys/fs/cgroup");

@@ -12,6 +12,12 @@ typedef struct {
   gboolean debug;
   gboolean no_quota_cap; /* --no-cpu-quota-cap: visible CPUs ignore the CPU quota */
   gboolean no_loadavg;   /* --no-loadavg: proc/loadavg shows the host's */
+  gboolean no_swap;      /* --no-swap: meminfo and swaps show no swap */
+  char *log_level;       /* --log-level, as given; NULL: the config file's */
+  char *config_file;     /* --config; NULL: the default file, which may be missing */
+  /* Which of mountpoint, cgroup_root and proc_root the command line gave (the others
+   * hold defaults, which the config file overrides). */
+  gboolean mountpoint_given, cgroup_root_given, proc_root_given;
 } DaemonOptions;
 
 /* Parses argv. On --help/--version prints and sets *ret_exit to 0; on a usage error

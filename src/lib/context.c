@@ -14,6 +14,7 @@ pl_context_new(const char *cgroup_root, const char *proc_root, GError **error)
   ctx->sys_root = g_strdup("/sys");
   ctx->quota_cap = TRUE;
   ctx->loadavg_enabled = TRUE;
+  ctx->swap_enabled = TRUE;
   ctx->stat_state = pl_stat_state_new(PL_STAT_STATE_MAX);
   ctx->pidns = pl_pidns_cache_new();
   ctx->loadavg = pl_loadavg_new(ctx->proc_root);

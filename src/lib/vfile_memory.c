@@ -17,7 +17,15 @@ caller_memory(const PlContext *ctx, pid_t pid, PlCgMemory *ret_memory, gboolean 
     return TRUE;
   if (!pl_cg_membership_read(ctx->proc_root, pid, &membership, error))
     return FALSE;
-  return pl_cg_memory_read(ctx->layout, &membership, ret_memory, ret_limited, error);
+  if (!pl_cg_memory_read(ctx->layout, &membership, ret_memory, ret_limited, error))
+    return FALSE;
+  /* Swap turned off (proclensd.conf swap=false): a container with no swap allowance. */
+  if (*ret_limited && !ctx->swap_enabled) {
+    ret_memory->swap_known = TRUE;
+    ret_memory->swap_limit = 0;
+    ret_memory->swap_usage = 0;
+  }
+  return TRUE;
 }
 
 gboolean
