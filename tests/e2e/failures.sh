@@ -52,7 +52,7 @@ fails "rootfs path with a comma" 125 "overlayfs cannot take" --no-lxcfs "$TMP/a,
 EVIL=$TMP/evil
 make_busybox_rootfs "$EVIL"
 mkdir -p "$TMP/escape"
-rm -rf "$EVIL/etc" && ln -s "$TMP/escape" "$EVIL/etc"
+rm -rf "${EVIL:?}/etc" && ln -s "$TMP/escape" "$EVIL/etc"
 fails "an absolute /etc symlink pointing nowhere inside" 125 "etc is a symlink to nothing inside" \
   --no-lxcfs "$EVIL" true
 check_eq "nothing was created through it on the host" "" "$(ls -A "$TMP/escape")"

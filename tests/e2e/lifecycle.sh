@@ -98,6 +98,7 @@ prun stop -t 1 "$NAME-2"
 check_eq "stop of a TERM-ignoring pid 1 succeeds" 0 "$RC"
 check_eq "it was killed: exit code 137" 137 "$("$PROCLENS" inspect --format '{{.State.ExitCode}}' "$NAME-2")"
 prun rm "$NAME-2"
+assert_gone "$id2" "rm after stop"
 
 # rm -f of a running container; --rm with -d removes everything when the command ends.
 prun run -d --name "$NAME-3" --lxcfs-dir "$MNT" "$ROOTFS" sleep 1000
