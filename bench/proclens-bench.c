@@ -85,7 +85,7 @@ typedef struct {
 } Target;
 
 typedef struct {
-  int readers, cgroups;
+  int readers, cgroups, procs; /* procs >= both: more processes than readers take turns */
 } Scenario;
 
 typedef struct {
@@ -119,7 +119,7 @@ static int nexecs;
 static int exec_runs = 20;
 static double duration = 2.0;
 static int verify;
-static int burst = 32;
+static int burst = 1;
 static int rounds = 1;
 static size_t bufsize = 64 * 1024;
 static int use_cgroups = 1;
@@ -269,6 +269,7 @@ daemon_rss_kb(pid_t pid)
 /* ---- readers ---- */
 typedef struct {
   uint64_t reads, errors, xtalk, t_last;
+  uint64_t cpu_ns; /* the reader's own CPU while reading */
   uint64_t hist[NBUCKETS];
 } Slot;
 
@@ -327,6 +328,15 @@ one_read(const char *path, char *buf, Slot *slot, uint64_t expected_kb)
   }
 }
 
+static uint64_t
+self_cpu_ns(void)
+{
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (uint64_t)ru.ru_utime.tv_sec * 1000000000ull + (uint64_t)ru.ru_utime.tv_usec * 1000 +
+         (uint64_t)ru.ru_stime.tv_sec * 1000000000ull + (uint64_t)ru.ru_stime.tv_usec * 1000;
+}
+
 static void
 reader(int index, const Scenario *sc, const char *path, int verify_this, Header *hdr,
        Slot *slot, int startfd, const int tok[2])
@@ -344,16 +354,20 @@ reader(int index, const Scenario *sc, const char *path, int verify_this, Header 
   while (read(startfd, &c, 1) > 0)
     ;
   uint64_t end = __atomic_load_n(&hdr->end, __ATOMIC_SEQ_CST);
+  uint64_t cpu0 = self_cpu_ns();
   if (tok == NULL) {
     while (slot->t_last < end && !stop_flag)
       one_read(path, buf, slot, expected);
+    slot->cpu_ns = self_cpu_ns() - cpu0;
     _exit(0);
   }
   /* More processes than readers: N tokens circulate, FIFO, through the pipe; whoever
    * holds one reads `burst` times and passes it on, so every cgroup is read all along. */
   for (;;) {
-    if (read(tok[0], &c, 1) != 1 || now_ns() >= end)
+    if (read(tok[0], &c, 1) != 1 || now_ns() >= end) {
+      slot->cpu_ns = self_cpu_ns() - cpu0;
       _exit(0);
+    }
     for (int k = 0; k < burst && slot->t_last < end; k++)
       one_read(path, buf, slot, expected);
     if (write(tok[1], &c, 1) != 1)
@@ -392,8 +406,8 @@ run_cell(const Target *t, const char *file, const Scenario *sc, Accum *acc)
     return;
   acc->valid = 1;
 
-  int nproc = sc->cgroups > sc->readers ? sc->cgroups : sc->readers;
-  int token = sc->cgroups > sc->readers;
+  int nproc = sc->procs;
+  int token = sc->procs > sc->readers;
   size_t shsize = sizeof(Header) + (size_t)nproc * sizeof(Slot);
   void *sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (sh == MAP_FAILED)
@@ -469,12 +483,10 @@ run_cell(const Target *t, const char *file, const Scenario *sc, Accum *acc)
   }
   double client_ns = 0;
   for (int i = 0; i < forked; i++) {
-    struct rusage ru;
     int status;
-    while (wait4(kids[i], &status, 0, &ru) < 0 && errno == EINTR)
+    while (waitpid(kids[i], &status, 0) < 0 && errno == EINTR)
       ;
-    client_ns += (double)ru.ru_utime.tv_sec * 1e9 + (double)ru.ru_utime.tv_usec * 1e3 +
-                 (double)ru.ru_stime.tv_sec * 1e9 + (double)ru.ru_stime.tv_usec * 1e3;
+    client_ns += (double)slots[i].cpu_ns;
   }
   CpuSample cpu1 = cpu_sample(t->pid);
   if (token) {
@@ -604,8 +616,10 @@ run_exec(const Target *t, const char *cmd)
     _exit(0);
   }
   int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-    ;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    if (stop_flag)
+      kill(pid, SIGKILL);
+  }
   r.valid = 1;
   if (!sh->ok) {
     r.failed = 1;
@@ -651,8 +665,12 @@ fmt_ratio(char *out, size_t size, double a, double b)
 {
   if (isnan(a) || isnan(b) || b <= 0 || a < 0)
     snprintf(out, size, "-");
-  else
+  else if (a / b < 0.1)
+    snprintf(out, size, "%.3f", a / b);
+  else if (a / b < 1000)
     snprintf(out, size, "%.2f", a / b);
+  else
+    snprintf(out, size, "%.0f", a / b);
 }
 
 static int
@@ -668,8 +686,12 @@ static void
 print_group(const char *file, const Scenario *sc, const Result *res)
 {
   int ref = find_target("lxcfs");
-  printf("\n== %s, %d reader%s in %d cgroup%s, %d x %.1f s each\n", file, sc->readers,
-         sc->readers == 1 ? "" : "s", sc->cgroups, sc->cgroups == 1 ? "" : "s", rounds,
+  char procs[64] = "";
+  if (sc->procs > sc->readers)
+    snprintf(procs, sizeof procs, " (%d processes taking turns, %d read%s a turn)", sc->procs,
+             burst, burst == 1 ? "" : "s");
+  printf("\n== %s, %d reader%s in %d cgroup%s%s, %d x %.1f s each\n", file, sc->readers,
+         sc->readers == 1 ? "" : "s", sc->cgroups, sc->cgroups == 1 ? "" : "s", procs, rounds,
          duration);
   printf("%-10s %10s %8s %8s %8s %6s %6s %9s %9s %8s %7s %7s %7s %7s %7s\n", "target", "reads/s",
          "p50", "p99", "p99.9", "errors", "xtalk", "dCPU/rd", "cCPU/rd", "RSS", "r/s:lx",
@@ -710,8 +732,8 @@ print_group(const char *file, const Scenario *sc, const Result *res)
            targets[i].name, r->rps, p50, p99, p999, (unsigned long long)r->errors, xt, dcpu,
            ccpu, rss, rl, cl, pl, rn, ru);
     if (csv != NULL)
-      fprintf(csv, "%s,%d,%d,%s,%llu,%.1f,%.2f,%.2f,%.2f,%llu,%s,%.2f,%.2f,%ld,%.3f\n", file,
-              sc->readers, sc->cgroups, targets[i].name, (unsigned long long)r->reads, r->rps,
+      fprintf(csv, "%s,%d,%d,%d,%s,%llu,%.1f,%.2f,%.2f,%.2f,%llu,%s,%.2f,%.2f,%ld,%.3f\n", file,
+              sc->readers, sc->cgroups, sc->procs, targets[i].name, (unsigned long long)r->reads, r->rps,
               r->p50 / 1e3, r->p99 / 1e3, r->p999 / 1e3, (unsigned long long)r->errors,
               r->verified ? xt : "", r->dcpu_ns / 1e3, r->ccpu_ns / 1e3, r->rss_kb, r->elapsed);
   }
@@ -741,7 +763,7 @@ print_exec(const char *cmd, const Result *res)
     printf("%-10s %7.2fms %7.2fms %7.2fms %11s %7s %6ld\n", targets[i].name, r->rps, r->p50,
            r->p99, dcpu, cl, r->rss_kb);
     if (csv != NULL)
-      fprintf(csv, "exec:%s,1,1,%s,%llu,,%.1f,%.1f,,0,,%.2f,,,\n", cmd, targets[i].name,
+      fprintf(csv, "exec:%s,1,1,1,%s,%llu,,%.1f,%.1f,,0,,%.2f,,,\n", cmd, targets[i].name,
               (unsigned long long)r->reads, r->p50 * 1e3, r->p99 * 1e3, r->dcpu_ns / 1e3);
   }
   fflush(stdout);
@@ -763,7 +785,7 @@ print_scaling(Result (*all)[MAX_SCEN][MAX_TARGETS])
             continue;
           if (!header) {
             printf("\n== more cgroups, same readers: reads/s change and daemon RSS growth\n");
-            printf("%-14s %-10s %-12s %10s %10s %8s %14s\n", "file", "target", "scenarios",
+            printf("%-14s %-10s %-22s %10s %10s %8s %14s\n", "file", "target", "scenarios",
                    "reads/s", "reads/s", "change", "RSS/cgroup");
             header = 1;
           }
@@ -771,9 +793,9 @@ print_scaling(Result (*all)[MAX_SCEN][MAX_TARGETS])
           if (ra->rss_kb >= 0 && rb->rss_kb >= 0)
             snprintf(rssg, sizeof rssg, "%.2f KiB",
                      (double)(rb->rss_kb - ra->rss_kb) / (scens[b].cgroups - scens[a].cgroups));
-          snprintf(sc, sizeof sc, "%dx%d>%dx%d", scens[a].readers, scens[a].cgroups,
-                   scens[b].readers, scens[b].cgroups);
-          printf("%-14s %-10s %-12s %10.0f %10.0f %+7.1f%% %14s\n", files[f], targets[t].name, sc,
+          snprintf(sc, sizeof sc, "%dx%dx%d>%dx%dx%d", scens[a].readers, scens[a].cgroups,
+                   scens[a].procs, scens[b].readers, scens[b].cgroups, scens[b].procs);
+          printf("%-14s %-10s %-22s %10.0f %10.0f %+7.1f%% %14s\n", files[f], targets[t].name, sc,
                  ra->rps, rb->rps, (rb->rps / ra->rps - 1) * 100, rssg);
         }
       }
@@ -796,13 +818,15 @@ usage(FILE *out)
           "                       Ratios are taken against targets named lxcfs, native, null.\n"
           "  -f, --file REL        file under DIR, e.g. proc/meminfo (repeatable; default\n"
           "                       proc/meminfo)\n"
-          "  -s, --scenario NxM    N readers spread over M cgroups (repeatable; default 1x1)\n"
+          "  -s, --scenario NxM[xP]  N readers spread over M cgroups (repeatable; default 1x1);\n"
+          "                       P processes (default max(N,M)), process i in cgroup i%%M; when\n"
+          "                       P > N they take turns (N tokens), so every cgroup is read\n"
           "  -d, --duration SECS   per cell and round (default 2)\n"
           "  -R, --rounds R        run every cell R times, targets in rotating order, and\n"
           "                       add the rounds up (default 1)\n"
           "  -V, --verify          count reads whose MemTotal is not the reader's own cgroup limit\n"
           "                       (proc/meminfo only; not for noverify targets)\n"
-          "  -b, --burst K         with M > N, reads per turn of a process (default 32)\n"
+          "  -b, --burst K         with P > N, reads per turn of a process (default 1)\n"
           "  -x, --exec CMD        time CMD (e.g. 'free', 'top -b -n 1') with the target's\n"
           "                       files bind-mounted over /proc and /sys (repeatable)\n"
           "  -r, --exec-runs R     runs per command (default 20, at most 64)\n"
@@ -875,12 +899,18 @@ main(int argc, char **argv)
       files[nfiles++] = optarg;
       break;
     case 's': {
-      int n, m;
+      int n, m, p = 0;
       if (nscens == MAX_SCEN)
         die("too many scenarios");
-      if (sscanf(optarg, "%dx%d", &n, &m) != 2 || n < 1 || m < 1 || n > 4096 || m > 100000)
-        die("scenario '%s': expected NxM (readers x cgroups)", optarg);
-      scens[nscens++] = (Scenario){n, m};
+      int got = sscanf(optarg, "%dx%dx%d", &n, &m, &p);
+      if (got < 2 || n < 1 || m < 1 || n > 4096 || m > 100000)
+        die("scenario '%s': expected NxM[xP] (readers x cgroups [x processes])", optarg);
+      int least = n > m ? n : m;
+      if (got < 3)
+        p = least;
+      if (p < least || p > 100000)
+        die("scenario '%s': processes must be at least readers and cgroups", optarg);
+      scens[nscens++] = (Scenario){n, m, p};
       break;
     }
     case 'd':
@@ -938,7 +968,7 @@ main(int argc, char **argv)
   if (nfiles == 0)
     files[nfiles++] = "proc/meminfo";
   if (nscens == 0 && nexecs == 0)
-    scens[nscens++] = (Scenario){1, 1};
+    scens[nscens++] = (Scenario){1, 1, 1};
 
   struct sigaction sa = {0};
   sa.sa_handler = on_signal;
@@ -960,7 +990,7 @@ main(int argc, char **argv)
     if (csv == NULL)
       die("%s: %s", csv_path, strerror(errno));
     if (!exists)
-      fprintf(csv, "file,readers,cgroups,target,reads,reads_per_s,p50_us,p99_us,p999_us,errors,"
+      fprintf(csv, "file,readers,cgroups,processes,target,reads,reads_per_s,p50_us,p99_us,p999_us,errors,"
                    "xtalk,daemon_cpu_us_per_read,client_cpu_us_per_read,daemon_rss_kib,"
                    "elapsed_s\n");
   }
@@ -979,9 +1009,8 @@ main(int argc, char **argv)
             bench_cg_kind(), cg_name, max_cg - 1, (double)(now_ns() - t0) / 1e9);
   }
   for (int i = 0; i < ntargets; i++)
-    fprintf(stderr, "proclens-bench: target %-8s %s%s%s (RSS %ld KiB at start)\n",
-            targets[i].name, targets[i].dir, targets[i].pid ? ", daemon pid " : "",
-            targets[i].pid ? "set" : "", daemon_rss_kb(targets[i].pid));
+    fprintf(stderr, "proclens-bench: target %-9s %s, daemon pid %d, RSS %ld KiB\n",
+            targets[i].name, targets[i].dir, (int)targets[i].pid, daemon_rss_kb(targets[i].pid));
 
   static Result all[MAX_FILES][MAX_SCEN][MAX_TARGETS];
   for (int f = 0; f < nfiles && !stop_flag; f++)
