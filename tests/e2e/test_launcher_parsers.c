@@ -4,6 +4,7 @@
 #include "size.h"
 #include "state.h"
 #include "template.h"
+#include "undo.h"
 #include "volume.h"
 
 #include <check.h>
@@ -227,6 +228,101 @@ START_TEST(test_signals)
 }
 END_TEST
 
+static void
+record(gpointer data)
+{
+  g_string_append(data, "x");
+}
+
+static int destroyed;
+
+static void
+count_destroy(gpointer data)
+{
+  destroyed++;
+}
+
+static void
+record_a(gpointer data)
+{
+  GString **log = data;
+  g_string_append(*log, "a");
+}
+
+static void
+record_b(gpointer data)
+{
+  GString **log = data;
+  g_string_append(*log, "b");
+}
+
+START_TEST(test_undo)
+{
+  g_autoptr(GString) log = g_string_new(NULL);
+  GString *lp = log;
+  g_autoptr(PlcUndo) undo = plc_undo_new();
+
+  plc_undo_push(undo, "a", record_a, &lp, NULL);
+  plc_undo_push(undo, "b", record_b, &lp, NULL);
+  plc_undo_push(undo, "x", record, log, NULL);
+  ck_assert_uint_eq(plc_undo_depth(undo), 3);
+  plc_undo_run(undo);
+  ck_assert_str_eq(log->str, "xba"); /* last registered, first undone */
+  ck_assert_uint_eq(plc_undo_depth(undo), 0);
+  plc_undo_run(undo);
+  ck_assert_str_eq(log->str, "xba"); /* an empty stack runs nothing */
+
+  plc_undo_push(undo, "a", record_a, &lp, NULL);
+  plc_undo_push(undo, "owned", record, log, NULL);
+  plc_undo_push(undo, "freed", record, log, NULL);
+  plc_undo_forget(undo);
+  plc_undo_run(undo);
+  ck_assert_str_eq(log->str, "xba"); /* forgotten undos never run */
+
+  /* destroy runs whether or not the undo ran */
+  destroyed = 0;
+  plc_undo_push(undo, "run", record, log, count_destroy);
+  plc_undo_push(undo, "forgotten", record, log, count_destroy);
+  plc_undo_forget(undo);
+  ck_assert_int_eq(destroyed, 2);
+  plc_undo_push(undo, "run", record, log, count_destroy);
+  plc_undo_run(undo);
+  ck_assert_int_eq(destroyed, 3);
+  ck_assert_str_eq(log->str, "xbax");
+}
+END_TEST
+
+START_TEST(test_state_fields)
+{
+  g_autoptr(PlcState) st = plc_state_new("0123", json_from_string("{\"Name\":\"n\"}", NULL));
+  ck_assert_str_eq(plc_state_get_string(st, "Name"), "n");
+  ck_assert_ptr_null(plc_state_get_string(st, "State.Status"));
+  ck_assert_int_eq(plc_state_get_int(st, "State.Pid", -7), -7);
+  plc_state_set_string(st, "State.Status", "running");
+  plc_state_set_int(st, "State.Pid", 42);
+  plc_state_set_bool(st, "State.OOMKilled", TRUE);
+  ck_assert_str_eq(plc_state_get_string(st, "State.Status"), "running");
+  ck_assert_int_eq(plc_state_get_int(st, "State.Pid", 0), 42);
+  ck_assert(plc_state_get_bool(st, "State.OOMKilled"));
+  ck_assert(!plc_state_get_bool(st, "State.Running"));
+  /* a string is not an int, an int is not a string */
+  ck_assert_int_eq(plc_state_get_int(st, "State.Status", -1), -1);
+  ck_assert_ptr_null(plc_state_get_string(st, "State.Pid"));
+  ck_assert_str_eq(st->dir, PLC_STATE_ROOT "/0123");
+  /* a dead pid that claims to run is noticed */
+  plc_state_set_int(st, "State.Pid", 999999999);
+  plc_state_set_int(st, "State.MonitorPid", 999999999);
+  plc_state_notice_dead(st);
+  ck_assert_str_eq(plc_state_get_string(st, "State.Status"), "exited");
+  ck_assert_int_eq(plc_state_get_int(st, "State.ExitCode", 0), -1);
+
+  g_autofree char *id = plc_id_generate();
+  ck_assert_uint_eq(strlen(id), PLC_ID_LEN);
+  for (const char *p = id; *p; p++)
+    ck_assert(g_ascii_isxdigit(*p) && !g_ascii_isupper(*p));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -239,6 +335,8 @@ main(void)
   tcase_add_test(tc, test_id_match);
   tcase_add_test(tc, test_templates);
   tcase_add_test(tc, test_signals);
+  tcase_add_test(tc, test_undo);
+  tcase_add_test(tc, test_state_fields);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
