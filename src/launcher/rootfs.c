@@ -221,6 +221,8 @@ setup_proc(const char *root, const char *lxcfs_dir, GError **error)
   return TRUE;
 }
 
+static gboolean make_symlink(const char *target, const char *dir, const char *name, GError **error);
+
 /* Whether a v1 hierarchy's super options name a controller the container has a cgroup in. */
 static gboolean
 is_container_hierarchy(char **opts)
@@ -288,6 +290,11 @@ setup_cgroupfs(const char *sys, GError **error)
     g_autofree char *what = g_strdup_printf("mount the cgroup hierarchy %s", e[1]);
     if (!plc_mkdir_p(dir, 0755, error) || !do_mount("cgroup", dir, "cgroup", ro, e[1], what, error))
       return FALSE;
+    /* A co-mounted hierarchy ("cpu,cpuacct") is also reached by each controller's name. */
+    g_auto(GStrv) names = g_strsplit(e[1], ",", -1);
+    for (char **n = names; *n; n++)
+      if (strcmp(*n, e[0]) != 0 && !strchr(*n, '=') && !make_symlink(e[0], target, *n, error))
+        return FALSE;
   }
   return do_mount(NULL, target, NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
                   "mode=755", "remount read-only", error);
