@@ -10,11 +10,13 @@
 #   --env NAME[=VALUE] also pass NAME (from this environment, or set to VALUE) to COMMAND
 # Passed through to COMMAND: PATH HOME LANG LC_* TZ TERM LD_LIBRARY_PATH and every variable
 # starting with PROCLENS FIXTURES MESON_ ASAN_ UBSAN_ LSAN_ MSAN_ TSAN_ G_ CK_ MALLOC_.
-# It runs in the caller's working directory, with stdin from /dev/null.
+# It runs in the caller's working directory, with stdin from /dev/null and PROCLENS_IN_GUEST=1.
 # environment:
 #   PROCLENS_VM_CACHE    where prepare.sh put the kernel (default /var/cache/proclens-vm)
 #   PROCLENS_VM_MEMORY   guest memory in MiB (default 2048)
 #   PROCLENS_VM_CPUS     guest CPUs (default 2)
+#   PROCLENS_VM_SCRATCH_MB  size of the scratch disk (ext4 on /dev/vda) at /var/tmp (default
+#                        1024; 0 for none)
 #   PROCLENS_VM_VERBOSE  1: copy the guest console to stderr as it runs
 #   PROCLENS_REQUIRE_ALL 1: a guest that cannot start fails (exit 1) instead of skipping (exit 77)
 # Exit status: COMMAND's; 77 when no guest can be started here; 1 when the guest setup failed,
@@ -123,6 +125,7 @@ passes() {
     if [[ $e == *=* ]]; then echo "export $name=$(shq "${e#*=}")";
     elif [ -n "${!name+set}" ]; then echo "export $name=$(shq "${!name}")"; fi
   done
+  echo "export PROCLENS_IN_GUEST=1"
   echo "cd $(shq "$PWD") 2>/dev/null || cd /"
   printf 'exec'
   for a in "$@"; do printf ' %s' "$(shq "$a")"; done
@@ -140,6 +143,20 @@ qemu_args=(
   -append "${KERNEL_ARGS[*]}"
   -serial "file:$run/console.log"
 )
+# A scratch disk at /var/tmp: tests that need a real block device (direct I/O, io.stat,
+# diskstats) find one there.
+scratch_mb=${PROCLENS_VM_SCRATCH_MB:-1024}
+if [ "$scratch_mb" != 0 ]; then
+  truncate -s "${scratch_mb}M" "$run/scratch.img"
+  if command -v mkfs.ext4 >/dev/null; then
+    mkfs.ext4 -q -F -E lazy_itable_init=1,lazy_journal_init=1 "$run/scratch.img" >/dev/null
+  else
+    busybox mke2fs -q "$run/scratch.img" >/dev/null 2>&1 || mke2fs -q -F "$run/scratch.img" >/dev/null
+  fi
+  qemu_args+=(-drive "file=$run/scratch.img,if=none,id=scratch,format=raw,cache=unsafe"
+    -device virtio-blk-pci,drive=scratch)
+  echo /var/tmp >"$ctl/scratch"
+fi
 fsdev hostroot / ro
 fsdev ctl "$ctl"
 fsdev modules "$(readlink -f "$kdir/modules")" ro

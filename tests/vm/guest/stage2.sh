@@ -50,6 +50,14 @@ for tool in modprobe insmod rmmod lsmod modinfo; do
 done
 echo /.proclens-vm/bin/modprobe >/proc/sys/kernel/modprobe
 
+if [ -f $ctl/scratch ]; then
+  $bb modprobe virtio_blk && $bb modprobe ext4 || fail "load virtio_blk and ext4 for the scratch disk"
+  i=0
+  while [ ! -b /dev/vda ] && [ $i -lt 50 ]; do $bb sleep 0.1; i=$((i + 1)); done
+  mnt ext4 nosuid,nodev /dev/vda "$($bb cat $ctl/scratch)"
+  $bb chmod 1777 "$($bb cat $ctl/scratch)"
+fi
+
 $bb hostname proclens-v2
 $bb ip link set lo up
 
