@@ -33,7 +33,8 @@ gboolean pl_caller_boot(const PlContext *ctx, pid_t pid, guint64 *ret_uptime_cs,
 
 /* The container's CPU times as proc/stat shows them (monotonic per container). FALSE when
  * its cgroup accounts no CPU time (the host's figures are shown then). ret_cpus gets
- * view.n entries; ret_counts the current tasks (total 0 if unknown). */
+ * view.n entries; ret_counts the current tasks (total 0 if unknown) — NULL skips counting
+ * them (it costs a read per task), and ret_has_tasks/ret_processes are then unset. */
 gboolean pl_caller_cpu_times(const PlContext *ctx, const PlCallerCpu *caller, guint64 age_ns,
                              PlCpuTimes *ret_cpus, PlCpuTimes *ret_total,
                              guint64 *ret_processes, PlTaskCounts *ret_counts,

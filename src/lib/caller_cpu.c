@@ -95,15 +95,20 @@ pl_caller_cpu_times(const PlContext *ctx, const PlCallerCpu *caller, guint64 age
   g_auto(PlCpuUsage) usage = {0};
   struct stat st;
 
-  memset(ret_counts, 0, sizeof *ret_counts);
-  *ret_has_tasks = FALSE;
-  if (pl_cg_task_node(ctx->layout, &caller->membership, &task_node)) {
+  PlTaskCounts counts = {0};
+  gboolean has_tasks = FALSE;
+  /* Counting tasks reads each one's /proc/TID/stat: only for callers that show them. */
+  if (ret_counts != NULL && pl_cg_task_node(ctx->layout, &caller->membership, &task_node)) {
     g_autofree char *dir = pl_cg_node_dir(&task_node, 0);
     g_autoptr(GArray) tids = g_array_new(FALSE, FALSE, sizeof(pid_t));
     if (pl_cg_tasks_collect(dir, task_node.v2, tids)) {
-      pl_tasks_count(ctx->proc_root, tids, ret_counts);
-      *ret_has_tasks = TRUE;
+      pl_tasks_count(ctx->proc_root, tids, &counts);
+      has_tasks = TRUE;
     }
+  }
+  if (ret_counts != NULL) {
+    *ret_counts = counts;
+    *ret_has_tasks = has_tasks;
   }
   if (!pl_cg_node_for(ctx->layout, &caller->membership, PL_CTRL_CPUACCT, &node) ||
       !pl_cpu_usage_read(&node, &usage))
@@ -112,6 +117,6 @@ pl_caller_cpu_times(const PlContext *ctx, const PlCallerCpu *caller, guint64 age
   if (stat(dir, &st) != 0)
     return FALSE;
   pl_stat_state_sample(ctx->stat_state, dir, (guint64)st.st_ino, &usage, &caller->view, age_ns,
-                       ret_counts->total, -1, ret_cpus, ret_total, ret_processes);
+                       counts.total, -1, ret_cpus, ret_total, ret_processes);
   return TRUE;
 }

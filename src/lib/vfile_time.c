@@ -29,11 +29,9 @@ pl_produce_uptime(const PlContext *ctx, pid_t pid, GString *out, GError **error)
   if (!caller.host) {
     g_autofree PlCpuTimes *cpus = g_new0(PlCpuTimes, caller.view.n);
     PlCpuTimes total;
-    PlTaskCounts counts;
     guint64 processes;
-    gboolean has_tasks;
-    if (pl_caller_cpu_times(ctx, &caller, uptime_cs * NS_PER_CS, cpus, &total, &processes,
-                            &counts, &has_tasks))
+    if (pl_caller_cpu_times(ctx, &caller, uptime_cs * NS_PER_CS, cpus, &total, &processes, NULL,
+                            NULL))
       idle_cs = total.idle / NS_PER_CS;
   }
   idle_cs = MIN(idle_cs, uptime_cs * caller.view.n);
