@@ -91,7 +91,7 @@ typedef struct {
 typedef struct {
   int valid;          /* 0: the target does not serve the file */
   int failed;         /* readers could not start */
-  uint64_t reads, errors, xtalk;
+  uint64_t reads, errors, empty, xtalk;
   int verified;
   double rps, p50, p99, p999;   /* reads/s, ns */
   double dcpu_ns, ccpu_ns;      /* daemon / client CPU per read */
@@ -102,7 +102,7 @@ typedef struct {
 /* What the rounds of one cell add up to. */
 typedef struct {
   int valid, failed, verified;
-  uint64_t reads, errors, xtalk;
+  uint64_t reads, errors, empty, xtalk;
   double elapsed, dcpu_ns, ccpu_ns;
   long rss_kb;
   uint64_t hist[NBUCKETS];
@@ -268,7 +268,7 @@ daemon_rss_kb(pid_t pid)
 
 /* ---- readers ---- */
 typedef struct {
-  uint64_t reads, errors, xtalk, t_last;
+  uint64_t reads, errors, empty, xtalk, t_last;
   uint64_t cpu_ns; /* the reader's own CPU while reading */
   uint64_t hist[NBUCKETS];
 } Slot;
@@ -316,11 +316,15 @@ one_read(const char *path, char *buf, Slot *slot, uint64_t expected_kb)
   uint64_t t1 = now_ns();
   slot->hist[bucket_of(t1 - t0)]++;
   slot->t_last = t1;
-  if (err || total == 0) {
+  if (err) {
     slot->errors++;
     return;
   }
   slot->reads++;
+  if (total == 0) {
+    slot->empty++;
+    return;
+  }
   if (expected_kb != 0) {
     uint64_t kb;
     if (!memtotal_kb(buf, total < bufsize ? total : bufsize, &kb) || kb != expected_kb)
@@ -498,6 +502,7 @@ run_cell(const Target *t, const char *file, const Scenario *sc, Accum *acc)
   for (int i = 0; i < forked; i++) {
     acc->reads += slots[i].reads;
     acc->errors += slots[i].errors;
+    acc->empty += slots[i].empty;
     acc->xtalk += slots[i].xtalk;
     if (slots[i].t_last > last)
       last = slots[i].t_last;
@@ -524,6 +529,7 @@ finish(const Accum *acc)
   r.verified = acc->verified;
   r.reads = acc->reads;
   r.errors = acc->errors;
+  r.empty = acc->empty;
   r.xtalk = acc->xtalk;
   r.elapsed = acc->elapsed;
   r.rss_kb = acc->rss_kb;
@@ -693,8 +699,8 @@ print_group(const char *file, const Scenario *sc, const Result *res)
   printf("\n== %s, %d reader%s in %d cgroup%s%s, %d x %.1f s each\n", file, sc->readers,
          sc->readers == 1 ? "" : "s", sc->cgroups, sc->cgroups == 1 ? "" : "s", procs, rounds,
          duration);
-  printf("%-10s %10s %8s %8s %8s %6s %6s %9s %9s %8s %7s %7s %7s %7s %7s\n", "target", "reads/s",
-         "p50", "p99", "p99.9", "errors", "xtalk", "dCPU/rd", "cCPU/rd", "RSS", "r/s:lx",
+  printf("%-10s %10s %8s %8s %8s %6s %6s %6s %9s %9s %8s %7s %7s %7s %7s %7s\n", "target",
+         "reads/s", "p50", "p99", "p99.9", "errors", "empty", "xtalk", "dCPU/rd", "cCPU/rd", "RSS", "r/s:lx",
          "cpu:lx", "p99:lx", "r/s:nat", "r/s:nul");
   for (int i = 0; i < ntargets; i++) {
     const Result *r = &res[i];
@@ -728,14 +734,16 @@ print_group(const char *file, const Scenario *sc, const Result *res)
     int nat = find_target("native"), nul = find_target("null");
     fmt_ratio(rn, sizeof rn, r->rps, nat >= 0 && res[nat].valid ? res[nat].rps : NAN);
     fmt_ratio(ru, sizeof ru, r->rps, nul >= 0 && res[nul].valid ? res[nul].rps : NAN);
-    printf("%-10s %10.0f %8s %8s %8s %6llu %6s %9s %9s %8s %7s %7s %7s %7s %7s\n",
-           targets[i].name, r->rps, p50, p99, p999, (unsigned long long)r->errors, xt, dcpu,
+    printf("%-10s %10.0f %8s %8s %8s %6llu %6llu %6s %9s %9s %8s %7s %7s %7s %7s %7s\n",
+           targets[i].name, r->rps, p50, p99, p999, (unsigned long long)r->errors,
+           (unsigned long long)r->empty, xt, dcpu,
            ccpu, rss, rl, cl, pl, rn, ru);
     if (csv != NULL)
-      fprintf(csv, "%s,%d,%d,%d,%s,%llu,%.1f,%.2f,%.2f,%.2f,%llu,%s,%.2f,%.2f,%ld,%.3f\n", file,
+      fprintf(csv, "%s,%d,%d,%d,%s,%llu,%.1f,%.2f,%.2f,%.2f,%llu,%s,%.2f,%.2f,%ld,%.3f,%llu\n", file,
               sc->readers, sc->cgroups, sc->procs, targets[i].name, (unsigned long long)r->reads, r->rps,
               r->p50 / 1e3, r->p99 / 1e3, r->p999 / 1e3, (unsigned long long)r->errors,
-              r->verified ? xt : "", r->dcpu_ns / 1e3, r->ccpu_ns / 1e3, r->rss_kb, r->elapsed);
+              r->verified ? xt : "", r->dcpu_ns / 1e3, r->ccpu_ns / 1e3, r->rss_kb, r->elapsed,
+              (unsigned long long)r->empty);
   }
   fflush(stdout);
   if (csv != NULL)
@@ -992,7 +1000,7 @@ main(int argc, char **argv)
     if (!exists)
       fprintf(csv, "file,readers,cgroups,processes,target,reads,reads_per_s,p50_us,p99_us,p999_us,errors,"
                    "xtalk,daemon_cpu_us_per_read,client_cpu_us_per_read,daemon_rss_kib,"
-                   "elapsed_s\n");
+                   "elapsed_s,empty\n");
   }
 
   int max_cg = 1;
