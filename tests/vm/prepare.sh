@@ -172,7 +172,7 @@ prepare_kernel() {
       KDIR=$CACHE/$(readlink "$CACHE/current")
       return 0
     fi
-    die "cannot resolve the kernel package linux-image-amd64 (apt-cache depends/policy found nothing)"
+    die "cannot resolve the kernel package ${PROCLENS_VM_KERNEL_PKG:-linux-image-amd64} (apt-cache depends/policy found nothing)"
   fi
 
   key=${pkg}_${ver}
@@ -225,6 +225,9 @@ main() {
     log "building the initramfs for $(cat "$KDIR/kver")"
     build_initramfs "$KDIR"
     echo "$stamp" >"$KDIR/initramfs.stamp"
+  else
+    # Newer than guest/init again, so run-in-guest.sh stops asking for a rebuild.
+    touch "$KDIR/initramfs.cpio"
   fi
   ln -sfn "$(basename "$KDIR")" "$CACHE/current.new"
   mv -T "$CACHE/current.new" "$CACHE/current"

@@ -25,7 +25,7 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE=${PROCLENS_VM_CACHE:-/var/cache/proclens-vm}
-QEMU=qemu-system-x86_64
+QEMU=${PROCLENS_VM_QEMU:-qemu-system-x86_64}
 QBOOT=/usr/share/qemu/qboot.rom
 KERNEL_ARGS=(
   console=ttyS0 cgroup_no_v1=all systemd.unified_cgroup_hierarchy=1 panic=-1 oops=panic
@@ -69,7 +69,8 @@ done
 # --- the machine ---------------------------------------------------------------------------
 kdir=$CACHE/current
 if ! command -v $QEMU >/dev/null || [ ! -f $QBOOT ] || [ ! -f "$kdir/.complete" ] ||
-  [ ! -f "$kdir/initramfs.cpio" ] || [ "${PROCLENS_VM_PREPARE:-0}" = 1 ]; then
+  [ ! -f "$kdir/initramfs.cpio" ] || [ "$HERE/guest/init" -nt "$kdir/initramfs.cpio" ] ||
+  [ "${PROCLENS_VM_PREPARE:-0}" = 1 ]; then
   err "preparing the guest (tests/vm/prepare.sh)"
   log=$(mktemp)
   if ! "$HERE/prepare.sh" >"$log" 2>&1; then
@@ -138,7 +139,7 @@ fsdev() { # ID PATH [readonly]
 }
 qemu_args=(
   -nodefaults -no-user-config -display none -no-reboot
-  -machine q35 -accel tcg -cpu max -smp "${PROCLENS_VM_CPUS:-2}" -m "${PROCLENS_VM_MEMORY:-2048}"
+  -machine q35 -accel tcg -cpu "${PROCLENS_VM_CPU_MODEL:-max}" -smp "${PROCLENS_VM_CPUS:-2}" -m "${PROCLENS_VM_MEMORY:-2048}"
   -bios $QBOOT -kernel "$kdir/vmlinux" -initrd "$kdir/initramfs.cpio"
   -append "${KERNEL_ARGS[*]}"
   -serial "file:$run/console.log"
