@@ -39,12 +39,16 @@ gboolean pl_host_online_read(const char *sys_root, PlCpuSet *ret_set);
 void pl_cpu_view_read(const PlCgLayout *layout, const PlCgMembership *membership,
                       const PlCpuSet *online, gboolean quota_cap, PlCpuView *ret_view);
 
-/* A container's CPU time, cumulative, in nanoseconds, per host CPU. */
+/* A container's CPU time, cumulative, in nanoseconds, per host CPU. The kernel counts the
+ * run time itself precisely (`total`) but its user/system split by sampling at ticks, so
+ * the two need not add up: shown time follows `total`, split in the ratio of user to
+ * system over the same interval. */
 typedef struct {
-  guint ncpus;      /* entries in user/system (host CPU numbers 0..ncpus-1) */
-  guint64 *user;
+  guint ncpus;      /* entries in each array (host CPU numbers 0..ncpus-1) */
+  guint64 *total;   /* run time */
+  guint64 *user;    /* its user part, as the kernel samples it */
   guint64 *system;
-  gboolean per_cpu; /* FALSE: only totals are known; they sit in user[0]/system[0] */
+  gboolean per_cpu; /* FALSE: only totals are known; they sit at index 0 */
 } PlCpuUsage;
 
 void pl_cpu_usage_clear(PlCpuUsage *usage);
@@ -56,8 +60,9 @@ gboolean pl_cpu_usage_parse_percpu(const char *percpu, const char *cpuacct_stat,
                                    PlCpuUsage *ret_usage);
 gboolean pl_cpu_usage_parse_v2(const char *cpu_stat, PlCpuUsage *ret_usage);
 
-/* Reads the cgroup's CPU time: v1 cpuacct.usage_all, else cpuacct.usage_percpu split by
- * cpuacct.stat's user/system ratio; v2 cpu.stat. FALSE when nothing is readable. */
+/* Reads the cgroup's CPU time: v1 cpuacct.usage_percpu (run time) split by the per-CPU
+ * user/system of cpuacct.usage_all, else by cpuacct.stat's ratio; v2 cpu.stat (usage_usec,
+ * user_usec, system_usec). FALSE when nothing is readable. */
 gboolean pl_cpu_usage_read(const PlCgNode *cpuacct_node, PlCpuUsage *ret_usage);
 
 /* Sum over all CPUs. */

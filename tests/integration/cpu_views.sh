@@ -3,6 +3,7 @@
 # cgroup pinned to one CPU with a 50 ms / 100 ms quota, and what nproc, getconf and top
 # make of them. Works on v1, hybrid and v2 hosts.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/cpu_helpers.sh"
 require_root; require_fuse
 require_cmd unshare; require_cmd top; require_cmd getconf; require_cmd nproc
 
@@ -11,12 +12,6 @@ daemon_start "$MNT" || { not_ok "daemon starts"; finish; }
 ok "daemon starts and serves $MNT"
 SYSCPU=$MNT/sys/devices/system/cpu
 
-# cg_quota NAME QUOTA_US PERIOD_US
-cg_quota() {
-  if cg_is_v2; then cg_set "$1" - cpu.max "$2 $3"; else
-    cg_set "$1" cpu.cfs_period_us - "$3" && cg_set "$1" cpu.cfs_quota_us - "$2"; fi
-}
-cg_cpus() { cg_set "$1" cpuset.cpus cpuset.cpus "$2"; }
 
 cg_create one && cg_cpus one 0 && cg_quota one 50000 100000 ||
   { not_ok "create a cgroup pinned to CPU 0 with a 50 ms / 100 ms quota"; finish; }

@@ -62,6 +62,7 @@ START_TEST(usage_parsers)
   ck_assert(all.per_cpu);
   ck_assert_uint_eq(all.ncpus, 2);
   ck_assert_uint_eq(all.user[1], 30);
+  ck_assert_uint_eq(all.total[1], 70);
   ck_assert_uint_eq(all.system[1], 40);
   ck_assert_uint_eq(pl_cpu_usage_total(&all), 100);
   /* 4 s on CPU 2 split 70/30 by cpuacct.stat's user 350 / system 150. */
@@ -77,6 +78,7 @@ START_TEST(usage_parsers)
                                   &v2));
   ck_assert(!v2.per_cpu);
   ck_assert_uint_eq(v2.user[0], 3500000000);
+  ck_assert_uint_eq(v2.total[0], 5000000000);
   ck_assert_uint_eq(v2.system[0], 1500000000);
   g_auto(PlCpuUsage) bad = {0};
   ck_assert(!pl_cpu_usage_parse_all("garbage\n", &bad));
@@ -92,6 +94,9 @@ usage_set(PlCpuUsage *u, guint ncpus, gboolean per_cpu, const guint64 *user, con
   u->per_cpu = per_cpu;
   u->user = g_memdup2(user, sizeof(guint64) * ncpus);
   u->system = g_memdup2(sys, sizeof(guint64) * ncpus);
+  u->total = g_new(guint64, ncpus);
+  for (guint i = 0; i < ncpus; i++)
+    u->total[i] = user[i] + sys[i];
 }
 
 static void
@@ -174,6 +179,35 @@ START_TEST(entry_monotonic)
       assert_not_less(&e.shown[i], &prev_cpu[i]);
   }
   ck_assert_uint_eq(e.nshown, 2);
+  pl_stat_entry_clear(&e);
+}
+END_TEST
+
+/* Run time is exact, the user/system split sampled at ticks: shown time follows the run
+ * time, split in the interval's sampled ratio. */
+START_TEST(entry_follows_run_time)
+{
+  g_auto(PlCpuUsage) u = {0};
+  PlStatEntry e = {0};
+  PlCpuView v;
+
+  view_from("0", 1.0, &v);
+  guint64 user = 3 * SEC, sys = SEC;
+  usage_set(&u, 1, TRUE, &user, &sys);
+  pl_stat_entry_update(&e, &u, &v, 0, 10 * SEC);
+  /* 0.5 s of run time while the ticks saw 0.3 s user and 0.1 s system. */
+  user += 3 * SEC / 10;
+  sys += SEC / 10;
+  usage_set(&u, 1, TRUE, &user, &sys);
+  u.total[0] = 4 * SEC + SEC / 2;
+  pl_stat_entry_update(&e, &u, &v, (gint64)SEC, 0);
+  ck_assert_uint_eq(e.shown[0].user, 3 * SEC + 375 * SEC / 1000);
+  ck_assert_uint_eq(e.shown[0].system, SEC + 125 * SEC / 1000);
+  ck_assert_uint_eq(e.shown[0].idle, 6 * SEC + SEC / 2);
+  /* Run time with no tick seen: split as all time so far (3.375 : 1.125 = 3 : 1). */
+  u.total[0] += SEC / 10;
+  pl_stat_entry_update(&e, &u, &v, (gint64)(2 * SEC), 0);
+  ck_assert_uint_eq(e.shown[0].user, 3 * SEC + 375 * SEC / 1000 + 3 * SEC / 40);
   pl_stat_entry_clear(&e);
 }
 END_TEST
@@ -294,6 +328,7 @@ main(void)
   tcase_add_test(tc, entry_rule_and_whole_quota);
   tcase_add_test(tc, entry_monotonic);
   tcase_add_test(tc, entry_totals_spread);
+  tcase_add_test(tc, entry_follows_run_time);
   tcase_add_test(tc, state_table_is_bounded_and_rebases);
   tcase_add_test(tc, render_container_stat);
   tcase_add_test(tc, render_host_lines_renumbered);
