@@ -119,7 +119,7 @@ static int nexecs;
 static int exec_runs = 20;
 static double duration = 2.0;
 static int verify;
-static int burst = 1;
+static int burst = 16;
 static int rounds = 1;
 static size_t bufsize = 64 * 1024;
 static int use_cgroups = 1;
@@ -343,7 +343,7 @@ self_cpu_ns(void)
 
 static void
 reader(int index, const Scenario *sc, const char *path, int verify_this, Header *hdr,
-       Slot *slot, int startfd, const int tok[2])
+       Slot *slot, int startfd, const int tok[2], const int warm[2])
 {
   char c;
   if (use_cgroups && bench_cg_join(index % sc->cgroups) != 0) {
@@ -354,6 +354,17 @@ reader(int index, const Scenario *sc, const char *path, int verify_this, Header 
   char *buf = malloc(bufsize);
   if (buf == NULL)
     _exit(4);
+  if (warm != NULL) {
+    /* Untimed, in turn (N at a time): every cgroup has been read once before the clock
+     * starts, so the daemon holds whatever it keeps per cgroup during the whole cell. */
+    Slot scratch;
+    memset(&scratch, 0, sizeof scratch);
+    if (read(warm[0], &c, 1) == 1) {
+      one_read(path, buf, &scratch, 0);
+      if (write(warm[1], &c, 1) != 1)
+        _exit(5);
+    }
+  }
   __atomic_add_fetch(&hdr->ready, 1, __ATOMIC_SEQ_CST);
   while (read(startfd, &c, 1) > 0)
     ;
@@ -418,8 +429,9 @@ run_cell(const Target *t, const char *file, const Scenario *sc, Accum *acc)
     die("mmap: %s", strerror(errno));
   Header *hdr = sh;
   Slot *slots = (Slot *)((char *)sh + sizeof(Header));
-  int startp[2], tok[2] = {-1, -1};
-  if (pipe2(startp, O_CLOEXEC) != 0 || (token && pipe2(tok, O_CLOEXEC) != 0))
+  int startp[2], tok[2] = {-1, -1}, warm[2] = {-1, -1};
+  if (pipe2(startp, O_CLOEXEC) != 0 ||
+      (token && (pipe2(tok, O_CLOEXEC) != 0 || pipe2(warm, O_CLOEXEC) != 0)))
     die("pipe: %s", strerror(errno));
   if (token)
     fcntl(tok[1], F_SETPIPE_SZ, 1 << 20);
@@ -443,13 +455,19 @@ run_cell(const Target *t, const char *file, const Scenario *sc, Accum *acc)
       signal(SIGINT, SIG_DFL);
       signal(SIGTERM, SIG_DFL);
       close(startp[1]);
-      reader(i, sc, path, verify_this, hdr, &slots[i], startp[0], token ? tok : NULL);
+      reader(i, sc, path, verify_this, hdr, &slots[i], startp[0], token ? tok : NULL,
+             token ? warm : NULL);
       _exit(0);
     }
     kids[forked++] = pid;
   }
   close(startp[0]);
-  /* Wait until every reader sits in its cgroup. */
+  if (token) {
+    for (int k = 0; k < sc->readers; k++)
+      if (write(warm[1], "w", 1) != 1)
+        die("warm-up pipe: %s", strerror(errno));
+  }
+  /* Wait until every reader sits in its cgroup (and, with turns, has read once). */
   uint64_t give_up = now_ns() + 120 * 1000000000ull;
   while (!stop_flag && __atomic_load_n(&hdr->ready, __ATOMIC_SEQ_CST) +
                                __atomic_load_n(&hdr->failed, __ATOMIC_SEQ_CST) <
@@ -496,6 +514,8 @@ run_cell(const Target *t, const char *file, const Scenario *sc, Accum *acc)
   if (token) {
     close(tok[0]);
     close(tok[1]);
+    close(warm[0]);
+    close(warm[1]);
   }
 
   uint64_t last = start;
@@ -792,9 +812,10 @@ print_scaling(Result (*all)[MAX_SCEN][MAX_TARGETS])
           if (!ra->valid || !rb->valid || ra->failed || rb->failed)
             continue;
           if (!header) {
-            printf("\n== more cgroups, same readers: reads/s change and daemon RSS growth\n");
-            printf("%-14s %-10s %-22s %10s %10s %8s %14s\n", "file", "target", "scenarios",
-                   "reads/s", "reads/s", "change", "RSS/cgroup");
+            printf("\n== more cgroups, same readers: reads/s and p50 change, daemon RSS growth\n");
+            printf("%-14s %-10s %-22s %10s %10s %8s %8s %8s %8s %14s\n", "file", "target",
+                   "scenarios", "reads/s", "reads/s", "change", "p50", "p50", "change",
+                   "RSS/cgroup");
             header = 1;
           }
           char rssg[32] = "-", sc[32];
@@ -803,8 +824,12 @@ print_scaling(Result (*all)[MAX_SCEN][MAX_TARGETS])
                      (double)(rb->rss_kb - ra->rss_kb) / (scens[b].cgroups - scens[a].cgroups));
           snprintf(sc, sizeof sc, "%dx%dx%d>%dx%dx%d", scens[a].readers, scens[a].cgroups,
                    scens[a].procs, scens[b].readers, scens[b].cgroups, scens[b].procs);
-          printf("%-14s %-10s %-22s %10.0f %10.0f %+7.1f%% %14s\n", files[f], targets[t].name, sc,
-                 ra->rps, rb->rps, (rb->rps / ra->rps - 1) * 100, rssg);
+          char pa[16], pb[16];
+          fmt_ns(pa, sizeof pa, ra->p50);
+          fmt_ns(pb, sizeof pb, rb->p50);
+          printf("%-14s %-10s %-22s %10.0f %10.0f %+7.1f%% %8s %8s %+7.1f%% %14s\n", files[f],
+                 targets[t].name, sc, ra->rps, rb->rps, (rb->rps / ra->rps - 1) * 100, pa, pb,
+                 (rb->p50 / ra->p50 - 1) * 100, rssg);
         }
       }
 }
@@ -834,7 +859,8 @@ usage(FILE *out)
           "                       add the rounds up (default 1)\n"
           "  -V, --verify          count reads whose MemTotal is not the reader's own cgroup limit\n"
           "                       (proc/meminfo only; not for noverify targets)\n"
-          "  -b, --burst K         with P > N, reads per turn of a process (default 1)\n"
+          "  -b, --burst K         with P > N, reads per turn of a process (default 16); every\n"
+          "                       process reads once, untimed, before the clock starts\n"
           "  -x, --exec CMD        time CMD (e.g. 'free', 'top -b -n 1') with the target's\n"
           "                       files bind-mounted over /proc and /sys (repeatable)\n"
           "  -r, --exec-runs R     runs per command (default 20, at most 64)\n"

@@ -252,8 +252,11 @@ done
 summary() {
   awk -F, '
     NR == 1 || $1 ~ /^exec:/ { next }
-    { k = $1 "|" $2 "|" $3 "|" $4 "|" $5; rps[k] = $7; p99[k] = $9; err[k] = $11; xt[k] = $12
-      cpu[k] = $13; rss[k] = $15; files[$1] = 1 }
+    # A cell measured in two phases (1 reader, meminfo) is averaged; RSS is the last one.
+    { k = $1 "|" $2 "|" $3 "|" $4 "|" $5; cnt[k]++
+      rps[k] += ($7 - rps[k]) / cnt[k]; p50[k] += ($8 - p50[k]) / cnt[k]; p99[k] += ($9 - p99[k]) / cnt[k]
+      cpu[k] += ($13 - cpu[k]) / cnt[k]; err[k] += $11; xt[k] = ($12 == "" ? xt[k] : xt[k] + $12)
+      rss[k] = $15; files[$1] = 1 }
     function r(a, b) { return (a == "" || b == "" || b + 0 == 0) ? "-" : sprintf("%.2f", a / b) }
     function key(f, n, m, p, t) { return f "|" n "|" m "|" p "|" t }
     END {
@@ -278,7 +281,7 @@ summary() {
         if (q[1] != m || q[2] != 1 || q[3] == 1 || q[3] != q[4]) continue
         t = q[5]; c = q[3]; o = key(m, 1, 1, c, t)
         if (!(o in rps)) continue
-        printf "%s: 1 reader, %d processes, %d cgroups vs 1: reads/s %+.1f%% (>= -10%%), RSS %+.2f KiB per cgroup (< 2), RSS %d KiB with %d cgroups read\n", t, c, c, (rps[k] / rps[o] - 1) * 100, (rss[k] - rss[o]) / (c - 1), rss[k], c
+        printf "%s: 1 reader, %d processes, %d cgroups vs 1: reads/s %+.1f%% (>= -10%%), p50 %+.1f%%, RSS %+.2f KiB per cgroup (< 2), RSS %d KiB with %d cgroups read\n", t, c, c, (rps[k] / rps[o] - 1) * 100, (p50[k] / p50[o] - 1) * 100, (rss[k] - rss[o]) / (c - 1), rss[k], c
       }
     }' "$TMP/results.csv"
 }
