@@ -12,8 +12,8 @@
 typedef struct {
   PlCgMembership membership;
   PlCpuView view;
-  gboolean host;    /* show the host's files: pid 0, or a caller in the root cgroups seeing
-                     * every CPU without a quota */
+  gboolean host; /* show the host's files: pid 0, or a caller in the root cgroups seeing
+                  * every CPU without a quota */
 } PlCallerCpu;
 
 void pl_caller_cpu_clear(PlCallerCpu *caller);
@@ -36,6 +36,5 @@ gboolean pl_caller_boot(const PlContext *ctx, pid_t pid, guint64 *ret_uptime_cs,
  * view.n entries; ret_counts the current tasks (total 0 if unknown) — NULL skips counting
  * them (it costs a read per task), and ret_has_tasks/ret_processes are then unset. */
 gboolean pl_caller_cpu_times(const PlContext *ctx, const PlCallerCpu *caller, guint64 age_ns,
-                             PlCpuTimes *ret_cpus, PlCpuTimes *ret_total,
-                             guint64 *ret_processes, PlTaskCounts *ret_counts,
-                             gboolean *ret_has_tasks);
+                             PlCpuTimes *ret_cpus, PlCpuTimes *ret_total, guint64 *ret_processes,
+                             PlTaskCounts *ret_counts, gboolean *ret_has_tasks);

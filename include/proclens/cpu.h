@@ -10,9 +10,9 @@
  * numbers them) is the i-th member of `visible`, a set of host CPU numbers. */
 typedef struct {
   PlCpuSet visible;
-  guint n;           /* members of visible, at least 1 */
-  double capacity;   /* CPUs' worth of time it may use per second: min(n, quota/period) */
-  gboolean limited;  /* visible differs from the host's online CPUs, or a quota applies */
+  guint n;          /* members of visible, at least 1 */
+  double capacity;  /* CPUs' worth of time it may use per second: min(n, quota/period) */
+  gboolean limited; /* visible differs from the host's online CPUs, or a quota applies */
 } PlCpuView;
 
 /* The quota of a cgroup, as the minimum of quota/period (in CPUs) over it and its
@@ -44,9 +44,9 @@ void pl_cpu_view_read(const PlCgLayout *layout, const PlCgMembership *membership
  * the two need not add up: shown time follows `total`, split in the ratio of user to
  * system over the same interval. */
 typedef struct {
-  guint ncpus;      /* entries in each array (host CPU numbers 0..ncpus-1) */
-  guint64 *total;   /* run time */
-  guint64 *user;    /* its user part, as the kernel samples it */
+  guint ncpus;    /* entries in each array (host CPU numbers 0..ncpus-1) */
+  guint64 *total; /* run time */
+  guint64 *user;  /* its user part, as the kernel samples it */
   guint64 *system;
   gboolean per_cpu; /* FALSE: only totals are known; they sit at index 0 */
 } PlCpuUsage;

@@ -3,7 +3,8 @@
 
 #include <glib.h>
 
-#define PL_STAT_CPU_FIELDS 10 /* user nice system idle iowait irq softirq steal guest guest_nice */
+#define PL_STAT_CPU_FIELDS 10 /* user nice system idle iowait irq softirq steal guest guest_nice   \
+                               */
 
 typedef struct {
   int cpu; /* host CPU number */

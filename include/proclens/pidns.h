@@ -19,8 +19,8 @@ gboolean pl_ns_link_inode(const char *link, guint64 *ret_inode);
 
 /* Finds the init of pid's pid namespace and its start time. *ret_host is TRUE (and the
  * start time 0) when pid shares the pid namespace of <proc_root>/self (the daemon's: it
- * runs in the host's), or when its namespace cannot be inspected. Uses ioctl(NS_GET_TGID_FROM_PIDNS) where the kernel has it,
- * else scans <proc_root>/ * /status for NSpid; results are cached by namespace inode.
- * A vanished pid gives ESRCH. */
+ * runs in the host's), or when its namespace cannot be inspected. Uses
+ * ioctl(NS_GET_TGID_FROM_PIDNS) where the kernel has it, else scans <proc_root>/ * /status for
+ * NSpid; results are cached by namespace inode. A vanished pid gives ESRCH. */
 gboolean pl_pidns_init_start(PlPidnsCache *cache, const char *proc_root, pid_t pid,
                              guint64 *ret_start_ticks, gboolean *ret_host, GError **error);

@@ -55,8 +55,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PlStatState, pl_stat_state_free)
  * figure shown. now_ns < 0 means the monotonic clock. */
 void pl_stat_state_sample(PlStatState *state, const char *key, guint64 cg_ino,
                           const PlCpuUsage *raw, const PlCpuView *view, guint64 age_ns,
-                          guint64 tasks, gint64 now_ns, PlCpuTimes *ret_cpus,
-                          PlCpuTimes *ret_total, guint64 *ret_processes);
+                          guint64 tasks, gint64 now_ns, PlCpuTimes *ret_cpus, PlCpuTimes *ret_total,
+                          guint64 *ret_processes);
 
 /* Number of containers held (for tests). */
 guint pl_stat_state_size(PlStatState *state);

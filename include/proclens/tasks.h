@@ -9,10 +9,10 @@
 #define PL_TASKS_MAX 65536
 
 typedef struct {
-  guint total;    /* threads */
-  guint running;  /* state R */
-  guint blocked;  /* state D (uninterruptible): counts in the load average */
-  pid_t max_tid;  /* the highest thread id (host numbering); 0 when none */
+  guint total;   /* threads */
+  guint running; /* state R */
+  guint blocked; /* state D (uninterruptible): counts in the load average */
+  pid_t max_tid; /* the highest thread id (host numbering); 0 when none */
 } PlTaskCounts;
 
 /* The cgroup whose task lists describe the container: cpuacct, cpu, pids, else the v2

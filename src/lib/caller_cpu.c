@@ -64,9 +64,9 @@ pl_caller_cpu(const PlContext *ctx, pid_t pid, PlCallerCpu *ret_caller, GError *
 }
 
 gboolean
-pl_caller_boot(const PlContext *ctx, pid_t pid, guint64 *ret_uptime_cs,
-               guint64 *ret_host_uptime_cs, guint64 *ret_host_idle_cs, gboolean *ret_host_ns,
-               guint64 *ret_start_cs, GError **error)
+pl_caller_boot(const PlContext *ctx, pid_t pid, guint64 *ret_uptime_cs, guint64 *ret_host_uptime_cs,
+               guint64 *ret_host_idle_cs, gboolean *ret_host_ns, guint64 *ret_start_cs,
+               GError **error)
 {
   guint64 up, idle, start = 0;
   gboolean host_ns = TRUE;

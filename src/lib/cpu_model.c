@@ -113,8 +113,8 @@ pl_host_online_read(const char *sys_root, PlCpuSet *ret_set)
 }
 
 void
-pl_cpu_view_read(const PlCgLayout *layout, const PlCgMembership *membership,
-                 const PlCpuSet *online, gboolean quota_cap, PlCpuView *ret_view)
+pl_cpu_view_read(const PlCgLayout *layout, const PlCgMembership *membership, const PlCpuSet *online,
+                 gboolean quota_cap, PlCpuView *ret_view)
 {
   g_auto(PlCgNode) cpuset_node = {0};
   g_auto(PlCgNode) cpu_node = {0};

@@ -19,7 +19,7 @@
 #define MAX_PER_SHARD 512
 
 typedef struct {
-  pid_t init_pid;       /* in the daemon's pid namespace */
+  pid_t init_pid; /* in the daemon's pid namespace */
   guint64 start_ticks;
 } InitInfo;
 

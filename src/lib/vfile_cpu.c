@@ -55,9 +55,8 @@ pl_produce_stat(const PlContext *ctx, pid_t pid, GString *out, GError **error)
   PlTaskCounts counts = {0};
   guint64 processes;
   gboolean has_tasks = FALSE;
-  if (!caller.host &&
-      pl_caller_cpu_times(ctx, &caller, uptime_cs * 10000000, cpus, &total, &processes, &counts,
-                          &has_tasks)) {
+  if (!caller.host && pl_caller_cpu_times(ctx, &caller, uptime_cs * 10000000, cpus, &total,
+                                          &processes, &counts, &has_tasks)) {
     model.cpus = cpus;
     model.total = &total;
     model.processes = processes;
@@ -77,8 +76,7 @@ pl_produce_stat(const PlContext *ctx, pid_t pid, GString *out, GError **error)
 /* online, possible and present all show the visible CPUs, renumbered from 0; a caller
  * that sees the whole host gets the host's own file (possible may exceed online). */
 static gboolean
-produce_cpu_range(const PlContext *ctx, pid_t pid, const char *name, GString *out,
-                  GError **error)
+produce_cpu_range(const PlContext *ctx, pid_t pid, const char *name, GString *out, GError **error)
 {
   g_auto(PlCallerCpu) caller = {0};
   g_autofree char *text = NULL;

@@ -82,8 +82,7 @@ host_kind(const char *path, gboolean *ret_is_dir, GError **error)
 }
 
 static gboolean
-sysfs_lookup(const PlContext *ctx, pid_t pid, const char *rel, gboolean *ret_is_dir,
-             GError **error)
+sysfs_lookup(const PlContext *ctx, pid_t pid, const char *rel, gboolean *ret_is_dir, GError **error)
 {
   g_auto(PlCallerCpu) caller = {0};
   g_autofree char *path = NULL;
@@ -98,8 +97,7 @@ sysfs_lookup(const PlContext *ctx, pid_t pid, const char *rel, gboolean *ret_is_
 }
 
 static gboolean
-sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_names,
-           GError **error)
+sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_names, GError **error)
 {
   g_auto(PlCallerCpu) caller = {0};
   g_autofree char *path = NULL;
@@ -130,8 +128,8 @@ sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_name
   }
   /* sysfs order is stable but arbitrary; sorted reads better and stays stable. */
   if (ret_names->len > first)
-    g_qsort_with_data(ret_names->pdata + first, (gint)(ret_names->len - first),
-                      sizeof(gpointer), compare_names, NULL);
+    g_qsort_with_data(ret_names->pdata + first, (gint)(ret_names->len - first), sizeof(gpointer),
+                      compare_names, NULL);
   return TRUE;
 }
 

@@ -5,14 +5,13 @@
 
 /* Files holding a CPU bitmap (%*pb) rather than a list (%*pbl). */
 static const char *const mask_files[] = {
-    "core_cpus",     "core_siblings",  "die_cpus",       "package_cpus", "thread_siblings",
-    "cluster_cpus",  "book_siblings",  "drawer_siblings", "shared_cpu_map", NULL,
+    "core_cpus",    "core_siblings", "die_cpus",        "package_cpus",   "thread_siblings",
+    "cluster_cpus", "book_siblings", "drawer_siblings", "shared_cpu_map", NULL,
 };
 
 /* CPU lists directly in sys/devices/system/cpu (online/possible/present are files of
  * their own in the table). */
-static const char *const top_level_lists[] = {"offline", "isolated", "nohz_full", "enabled",
-                                              NULL};
+static const char *const top_level_lists[] = {"offline", "isolated", "nohz_full", "enabled", NULL};
 
 void
 pl_render_sysfs_cpu_file(const char *name, gboolean top_level, const char *host_text,

@@ -38,8 +38,8 @@ expect(const char *kind, int pid, gboolean cap, const char *visible, double capa
   g_autofree char *l = list_of(&v.visible);
   ck_assert_msg(g_str_equal(l, visible), "%s pid %d: visible %s, want %s", kind, pid, l, visible);
   ck_assert_uint_eq(v.n, pl_cpuset_count(&v.visible));
-  ck_assert_msg(G_APPROX_VALUE(v.capacity, capacity, 1e-9), "%s pid %d: capacity %f want %f",
-                kind, pid, v.capacity, capacity);
+  ck_assert_msg(G_APPROX_VALUE(v.capacity, capacity, 1e-9), "%s pid %d: capacity %f want %f", kind,
+                pid, v.capacity, capacity);
   ck_assert_int_eq(v.limited, limited);
 }
 

@@ -102,8 +102,9 @@ START_TEST(stat_counters_grow)
   for (int round = 0; round < 5; round++) {
     g_autofree char *text = produce(ctx, pl_produce_stat, 100);
     guint64 v[4];
-    ck_assert_int_eq(sscanf(text, "cpu  %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-                                  " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT,
+    ck_assert_int_eq(sscanf(text,
+                            "cpu  %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+                            " %" G_GUINT64_FORMAT,
                             &v[0], &v[1], &v[2], &v[3]),
                      4);
     for (int i = 0; i < 4; i++)
@@ -151,8 +152,8 @@ END_TEST
 START_TEST(vanished_caller)
 {
   g_autoptr(PlContext) ctx = context_for(kinds[_i]);
-  PlProduceFn fns[] = {pl_produce_cpuinfo,     pl_produce_stat,     pl_produce_uptime,
-                       pl_produce_loadavg,     pl_produce_diskstats, pl_produce_pressure_cpu,
+  PlProduceFn fns[] = {pl_produce_cpuinfo,   pl_produce_stat,      pl_produce_uptime,
+                       pl_produce_loadavg,   pl_produce_diskstats, pl_produce_pressure_cpu,
                        pl_produce_cpu_online};
   for (guint i = 0; i < G_N_ELEMENTS(fns); i++)
     ck_assert_int_eq(produce_errno(ctx, fns[i], 999), ESRCH);
@@ -285,10 +286,17 @@ END_TEST
 
 START_TEST(table_serves_every_file)
 {
-  const char *paths[] = {"proc/cpuinfo", "proc/stat", "proc/uptime", "proc/loadavg",
-                         "proc/diskstats", "proc/pressure/cpu", "proc/pressure/memory",
-                         "proc/pressure/io", "sys/devices/system/cpu/online",
-                         "sys/devices/system/cpu/possible", "sys/devices/system/cpu/present"};
+  const char *paths[] = {"proc/cpuinfo",
+                         "proc/stat",
+                         "proc/uptime",
+                         "proc/loadavg",
+                         "proc/diskstats",
+                         "proc/pressure/cpu",
+                         "proc/pressure/memory",
+                         "proc/pressure/io",
+                         "sys/devices/system/cpu/online",
+                         "sys/devices/system/cpu/possible",
+                         "sys/devices/system/cpu/present"};
   for (guint i = 0; i < G_N_ELEMENTS(paths); i++) {
     const PlVfile *f = pl_vfile_lookup(paths[i]);
     ck_assert_msg(f != NULL && f->produce != NULL, "%s", paths[i]);

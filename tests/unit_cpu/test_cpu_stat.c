@@ -66,16 +66,16 @@ START_TEST(usage_parsers)
   ck_assert_uint_eq(all.system[1], 40);
   ck_assert_uint_eq(pl_cpu_usage_total(&all), 100);
   /* 4 s on CPU 2 split 70/30 by cpuacct.stat's user 350 / system 150. */
-  ck_assert(pl_cpu_usage_parse_percpu("0 0 4000000000 1000000000 \n", "user 350\nsystem 150\n",
-                                      &percpu));
+  ck_assert(
+      pl_cpu_usage_parse_percpu("0 0 4000000000 1000000000 \n", "user 350\nsystem 150\n", &percpu));
   ck_assert_uint_eq(percpu.ncpus, 4);
   ck_assert_uint_eq(percpu.user[2], 2800000000);
   ck_assert_uint_eq(percpu.system[2], 1200000000);
   ck_assert(pl_cpu_usage_parse_percpu("5 6\n", NULL, &nostat));
   ck_assert_uint_eq(nostat.user[1], 6);
   ck_assert_uint_eq(nostat.system[1], 0);
-  ck_assert(pl_cpu_usage_parse_v2("usage_usec 5000000\nuser_usec 3500000\nsystem_usec 1500000\n",
-                                  &v2));
+  ck_assert(
+      pl_cpu_usage_parse_v2("usage_usec 5000000\nuser_usec 3500000\nsystem_usec 1500000\n", &v2));
   ck_assert(!v2.per_cpu);
   ck_assert_uint_eq(v2.user[0], 3500000000);
   ck_assert_uint_eq(v2.total[0], 5000000000);
@@ -255,8 +255,7 @@ START_TEST(state_table_is_bounded_and_rebases)
   /* Same path, a new cgroup (inode) whose counters restart: shown times keep growing. */
   user = SEC / 10;
   usage_set(&u, 1, TRUE, &user, &sys);
-  pl_stat_state_sample(state, "/x", 8, &u, &v, 10 * SEC, 1, (gint64)SEC, cpus, &total2,
-                       &processes);
+  pl_stat_state_sample(state, "/x", 8, &u, &v, 10 * SEC, 1, (gint64)SEC, cpus, &total2, &processes);
   assert_not_less(&total2, &total);
   ck_assert_uint_eq(processes, 3); /* never decreases */
   user = SEC / 10 + SEC / 2;
@@ -280,8 +279,14 @@ START_TEST(render_container_stat)
 
   ck_assert(pl_host_stat_parse(text, &host, NULL));
   view_from("1,3", 2.0, &v);
-  PlStatModel m = {.view = &v, .cpus = cpus, .total = &total, .has_tasks = TRUE,
-                   .processes = 9, .running = 2, .blocked = 1, .has_btime = TRUE,
+  PlStatModel m = {.view = &v,
+                   .cpus = cpus,
+                   .total = &total,
+                   .has_tasks = TRUE,
+                   .processes = 9,
+                   .running = 2,
+                   .blocked = 1,
+                   .has_btime = TRUE,
                    .btime = 1700000500};
   pl_render_stat(&host, &m, out);
   ck_assert_str_eq(out->str, "cpu  124 0 47 1003 0 0 0 0 0 0\n"

@@ -57,18 +57,20 @@ END_TEST
 /* Hyper-threads: two visible CPUs on one core count as 2 siblings, 1 core. */
 START_TEST(cpuinfo_threads_of_one_core)
 {
-  const char *host = "processor\t: 0\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 0\ncpu cores\t: 2\n\n"
-                     "processor\t: 1\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 0\ncpu cores\t: 2\n\n"
-                     "processor\t: 2\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 1\ncpu cores\t: 2\n\n"
-                     "processor\t: 3\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 1\ncpu cores\t: 2\n\n";
+  const char *host =
+      "processor\t: 0\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 0\ncpu cores\t: 2\n\n"
+      "processor\t: 1\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 0\ncpu cores\t: 2\n\n"
+      "processor\t: 2\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 1\ncpu cores\t: 2\n\n"
+      "processor\t: 3\nphysical id\t: 0\nsiblings\t: 4\ncore id\t\t: 1\ncpu cores\t: 2\n\n";
   g_autoptr(GString) out = g_string_new(NULL);
   PlCpuView v;
 
   view_from("0-1", &v);
   pl_render_cpuinfo(host, &v, out);
-  ck_assert_str_eq(out->str,
-                   "processor\t: 0\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 0\ncpu cores\t: 1\n\n"
-                   "processor\t: 1\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 0\ncpu cores\t: 1\n\n");
+  ck_assert_str_eq(
+      out->str,
+      "processor\t: 0\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 0\ncpu cores\t: 1\n\n"
+      "processor\t: 1\nphysical id\t: 0\nsiblings\t: 2\ncore id\t\t: 0\ncpu cores\t: 1\n\n");
 }
 END_TEST
 
@@ -164,7 +166,8 @@ START_TEST(io_parsers_agree)
   g_autoptr(GArray) v2 = g_array_new(FALSE, FALSE, sizeof(PlDevIo));
   g_autofree char *bytes =
       cpu_fixture_text("v1/cgroup/blkio/box/blkio.throttle.io_service_bytes_recursive");
-  g_autofree char *ios = cpu_fixture_text("v1/cgroup/blkio/box/blkio.throttle.io_serviced_recursive");
+  g_autofree char *ios =
+      cpu_fixture_text("v1/cgroup/blkio/box/blkio.throttle.io_serviced_recursive");
   g_autofree char *stat = cpu_fixture_text("v2/cgroup/box/io.stat");
 
   pl_blkio_parse(bytes, ios, v1);
