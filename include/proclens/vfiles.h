@@ -3,6 +3,7 @@
 #pragma once
 
 #include "proclens/context.h"
+#include "proclens/memory.h"
 #include <glib.h>
 #include <sys/types.h>
 
@@ -38,6 +39,11 @@ typedef struct {
 extern const PlVfile pl_vfiles[];
 
 const PlVfile *pl_vfile_lookup(const char *path);
+
+/* The caller's memory model, as meminfo and sysinfo(2) use it (vfile_memory.c). *ret_limited
+ * FALSE means "show the host"; pid 0 gets the host's view. */
+gboolean pl_caller_memory(const PlContext *ctx, pid_t pid, PlCgMemory *ret_memory,
+                          gboolean *ret_limited, GError **error);
 
 /* The producers, one per file (vfile_*.c). */
 gboolean pl_produce_meminfo(const PlContext *ctx, pid_t pid, GString *out, GError **error);

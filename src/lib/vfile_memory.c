@@ -4,11 +4,11 @@
 #include "proclens/vfiles.h"
 #include "proclens/views.h"
 
-/* The caller's memory model; *ret_limited FALSE means "show the host". pid 0 is a caller
+/* The caller's memory model (shared with sysinfo_model.c); *ret_limited FALSE means "show the host". pid 0 is a caller
  * outside the daemon's pid namespace, which gets the host's view. */
-static gboolean
-caller_memory(const PlContext *ctx, pid_t pid, PlCgMemory *ret_memory, gboolean *ret_limited,
-              GError **error)
+gboolean
+pl_caller_memory(const PlContext *ctx, pid_t pid, PlCgMemory *ret_memory, gboolean *ret_limited,
+                 GError **error)
 {
   g_auto(PlCgMembership) membership = {0};
 
@@ -35,7 +35,7 @@ pl_produce_meminfo(const PlContext *ctx, pid_t pid, GString *out, GError **error
   PlCgMemory memory;
   gboolean limited;
 
-  if (!caller_memory(ctx, pid, &memory, &limited, error))
+  if (!pl_caller_memory(ctx, pid, &memory, &limited, error))
     return FALSE;
   if (!pl_host_meminfo_read(ctx->proc_root, &host, error))
     return FALSE;
@@ -52,7 +52,7 @@ pl_produce_swaps(const PlContext *ctx, pid_t pid, GString *out, GError **error)
   PlCgMemory memory;
   gboolean limited;
 
-  if (!caller_memory(ctx, pid, &memory, &limited, error))
+  if (!pl_caller_memory(ctx, pid, &memory, &limited, error))
     return FALSE;
   if (!pl_read_file(swaps_path, &host_swaps, NULL, error))
     return FALSE;
