@@ -183,8 +183,8 @@ if [ $WANT_NULL = 1 ] && [ -x "$NULLFS" ]; then
   start nullst "$TMP/nullst" "$NULLFS" -s "$TMP/nullst" &&
     TARGETS+=(-t "null-st=$TMP/nullst,pid=$PID_nullst,noverify")
 fi
-# Targets without the null baselines, for the phases where they serve nothing, and without
-# the single-threaded one, which only the readers phase needs.
+# Targets without the null baselines (files, exec: they serve nothing; cgroups: to keep the
+# phase short), and without the single-threaded one.
 REAL_TARGETS=()
 MT_TARGETS=()
 for ((i = 0; i < ${#TARGETS[@]}; i += 2)); do
@@ -220,7 +220,7 @@ for phase in "${PHASE_LIST[@]}"; do
     for m in $CGROUPS; do
       [ "$m" -gt 1 ] && args+=(-s "1x1x$m" -s "1x${m}x$m")
     done
-    bench "${MT_TARGETS[@]}" "${VERIFY[@]}" -f proc/meminfo "${args[@]}" || exit 1
+    bench "${REAL_TARGETS[@]}" "${VERIFY[@]}" -f proc/meminfo "${args[@]}" || exit 1
     ;;
   readers)
     args=()
