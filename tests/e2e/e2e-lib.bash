@@ -3,7 +3,6 @@
 
 PL_BUSYBOX=${PL_BUSYBOX:-$(command -v busybox 2>/dev/null || echo /bin/busybox)}
 PL_STATE_ROOT=/run/proclens
-_pl_containers=()
 
 # Skips unless root, /dev/fuse, the launcher and a static busybox are present.
 e2e_require() {
@@ -42,13 +41,9 @@ copy_with_libs() {
   done
 }
 
-# track ID_OR_NAME: removed (rm -f) at exit.
-track() { _pl_containers+=("$1"); }
-_e2e_cleanup() {
-  local c
-  for c in "${_pl_containers[@]}"; do "$PROCLENS" rm -f "$c" >/dev/null 2>&1; done
-}
-on_exit _e2e_cleanup
+# track ID_OR_NAME: removed (rm -f) at exit. Registered when called, so it runs before the
+# daemon stops and the temporary rootfs goes (on_exit runs the last registered first).
+track() { on_exit "'$PROCLENS' rm -f '$1'"; }
 
 # Every cgroup directory below a proclens parent, one a line.
 proclens_cgroups() { find "$PL_CG_ROOT" -maxdepth 4 -type d -path '*/proclens/*' 2>/dev/null | sort; }
