@@ -6,6 +6,8 @@ packages=(
   # build
   gcc meson ninja-build pkg-config
   libfuse3-dev libglib2.0-dev libjson-glib-dev check
+  # sysinfo(2) interception in the launcher (seccomp user notification)
+  libseccomp-dev
   # run
   fuse3
   # tests: real clients, a busybox rootfs, and LXCFS as the reference

@@ -3,6 +3,8 @@
 #include "namespaces.h"
 #include "pty.h"
 #include "rootfs.h"
+#include "seccomp_filter.h"
+#include "sysinfo_responder.h"
 #include "util.h"
 #include "volume.h"
 
@@ -22,7 +24,7 @@ extern char **environ;
 
 /* What the container's init tells the launcher over the sync socket. End of file means the
  * command was executed (the socket is close-on-exec). */
-enum { MSG_SETUP_ERROR = 'E', MSG_EXEC_ERROR = 'X', MSG_PTY = 'T' };
+enum { MSG_SETUP_ERROR = 'E', MSG_EXEC_ERROR = 'X', MSG_PTY = 'T', MSG_SECCOMP = 'S' };
 
 typedef struct {
   char kind;
@@ -69,6 +71,7 @@ plc_running_free(PlcRunning *r)
     close(r->pty_master);
   if (r->log_fd >= 0)
     close(r->log_fd);
+  plc_sysinfo_responder_stop(r->sysinfo);
   g_free(r);
 }
 
@@ -107,6 +110,17 @@ reset_signals(const sigset_t *old_mask)
   for (int s = 1; s < NSIG; s++)
     signal(s, SIG_DFL);
   sigprocmask(SIG_SETMASK, old_mask, NULL);
+}
+
+/* The sysinfo(2) filter; its listener goes to whoever serves it over sock. */
+static void
+install_sysinfo_filter(int sock)
+{
+  int listener = plc_seccomp_install_sysinfo(NULL);
+  if (listener < 0)
+    return;
+  plc_sysinfo_send_fd(sock, listener, NULL);
+  close(listener);
 }
 
 /* pid 1 with --init: forwards signals to the command, reaps every orphan, and exits as
@@ -197,6 +211,10 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
     g_autofree char *step = g_strdup_printf("working directory %s", wd);
     die_errno(sock, step);
   }
+  /* Still root here: the filter needs no no_new_privs. Without kernel support the command
+   * runs unfiltered and the launcher, receiving no listener, records "unavailable". */
+  if (!cfg->no_sysinfo)
+    install_sysinfo_filter(sock);
   if (cfg->has_user) {
     if (setgroups(0, NULL) < 0 || setgid(cfg->gid) < 0 || setuid(cfg->uid) < 0) {
       g_autofree char *step = g_strdup_printf("switch to user %u:%u", cfg->uid, cfg->gid);
@@ -427,12 +445,32 @@ await_exec(int sock, PlcRunning *r, int *ret_exit_code, GError **error)
       memcpy(&r->pty_master, CMSG_DATA(c), sizeof(int));
       continue;
     }
+    if (m.kind == MSG_SECCOMP && c && c->cmsg_type == SCM_RIGHTS) {
+      memcpy(&r->sysinfo_listener, CMSG_DATA(c), sizeof(int));
+      continue;
+    }
     m.text[sizeof m.text - 1] = '\0';
     if (m.kind == MSG_EXEC_ERROR)
       *ret_exit_code = m.err == ENOENT ? PLC_EXIT_NOT_FOUND : PLC_EXIT_NOT_EXECUTABLE;
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s", m.text);
     return FALSE;
   }
+}
+
+/* Starts answering the init's sysinfo notifications and records whether they are served.
+ * A failure here degrades (the kernel answers ENOSYS once the listener is closed). */
+static void
+serve_sysinfo(PlcRunning *r, const char *state_dir)
+{
+  const char *how = "off";
+  if (r->sysinfo_listener >= 0) {
+    r->sysinfo = plc_sysinfo_responder_start(r->cfg->cgroup_root, state_dir,
+                                             g_steal_fd(&r->sysinfo_listener), NULL);
+    how = r->sysinfo ? "served" : "unavailable";
+  } else if (!r->cfg->no_sysinfo) {
+    how = "unavailable";
+  }
+  plc_state_set_string(r->state, "State.Sysinfo", how);
 }
 
 PlcRunning *
@@ -449,6 +487,7 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
   r->cfg = cfg;
   r->pty_master = -1;
   r->log_fd = -1;
+  r->sysinfo_listener = -1;
   sigprocmask(SIG_SETMASK, NULL, &old_mask);
   {
     /* The init must not inherit the monitor's blocked signals. */
@@ -539,8 +578,11 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
   if (!await_exec(sv[0], r, ret_exit_code, error))
     goto fail;
   close(sv[0]);
+  sv[0] = -1;
   if (stdio[0] >= 0)
     close(stdio[0]);
+  stdio[0] = -1;
+  serve_sysinfo(r, state_dir);
 
   {
     g_autofree char *now = plc_now_rfc3339();
@@ -557,6 +599,9 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
   return g_steal_pointer(&r);
 
 fail:
+  if (r->sysinfo_listener >= 0)
+    close(g_steal_fd(&r->sysinfo_listener));
+  plc_sysinfo_responder_stop(g_steal_pointer(&r->sysinfo));
   if (sv[0] >= 0)
     close(sv[0]);
   if (sv[1] >= 0)
@@ -574,6 +619,8 @@ plc_container_finish(PlcRunning *r, int wait_status)
   g_autofree char *now = plc_now_rfc3339();
   g_autoptr(GError) error = NULL;
   guint64 ooms = plc_cgroup_oom_kills(r->cgroup);
+
+  plc_sysinfo_responder_stop(g_steal_pointer(&r->sysinfo));
 
   plc_state_set_string(r->state, "State.Status", "exited");
   plc_state_set_bool(r->state, "State.Running", FALSE);
@@ -667,7 +714,7 @@ join_cgroups(PlcState *state, GError **error)
 }
 
 static G_GNUC_NORETURN void
-exec_child(const PlcExecSpec *spec, int sock, const sigset_t *old_mask)
+exec_child(const PlcExecSpec *spec, int sock, int monitor_sock, const sigset_t *old_mask)
 {
   g_autoptr(GError) error = NULL;
   if (spec->tty) {
@@ -692,6 +739,15 @@ exec_child(const PlcExecSpec *spec, int sock, const sigset_t *old_mask)
   if (chdir(wd) < 0) {
     g_autofree char *step = g_strdup_printf("working directory %s", wd);
     die_errno(sock, step);
+  }
+  /* The exec'd process gets its own filter; the container's monitor serves its listener. */
+  if (monitor_sock >= 0) {
+    int listener = plc_seccomp_install_sysinfo(NULL);
+    if (listener >= 0) {
+      plc_sysinfo_send_listener(monitor_sock, listener, NULL);
+      close(listener);
+    }
+    close(monitor_sock);
   }
   if (spec->has_user) {
     if (setgroups(0, NULL) < 0 || setgid(spec->gid) < 0 || setuid(spec->uid) < 0) {
@@ -727,10 +783,20 @@ plc_container_exec(PlcState *state, const PlcExecSpec *spec, GError **error)
     if (sigismember(&mon, s))
       sigdelset(&old_mask, s);
 
-  if (!join_cgroups(state, error) || !plc_ns_join(target, error))
+  /* Connect to the monitor while its state directory is still reachable (before setns). */
+  int monitor_sock = -1;
+  if (!spec->no_sysinfo &&
+      g_strcmp0(plc_state_get_string(state, "State.Sysinfo"), "served") == 0)
+    monitor_sock = plc_sysinfo_connect(state->dir, NULL);
+  if (!join_cgroups(state, error) || !plc_ns_join(target, error)) {
+    if (monitor_sock >= 0)
+      close(monitor_sock);
     return PLC_EXIT_LAUNCHER;
+  }
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
     plc_set_errno(error, errno, "socketpair");
+    if (monitor_sock >= 0)
+      close(monitor_sock);
     return PLC_EXIT_LAUNCHER;
   }
   /* The first child after setns(pid) is in the container's pid namespace. */
@@ -741,8 +807,10 @@ plc_container_exec(PlcState *state, const PlcExecSpec *spec, GError **error)
   }
   if (child == 0) {
     close(sv[0]);
-    exec_child(spec, sv[1], &old_mask);
+    exec_child(spec, sv[1], monitor_sock, &old_mask);
   }
+  if (monitor_sock >= 0)
+    close(monitor_sock);
   close(sv[1]);
   g_autoptr(PlcRunning) r = g_new0(PlcRunning, 1);
   r->pid = child;

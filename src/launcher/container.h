@@ -36,6 +36,7 @@ typedef struct {
   GPtrArray *volumes; /* of PlcVolume */
   char *lxcfs_dir;    /* NULL with --no-lxcfs */
   char *cgroup_root;
+  gboolean no_sysinfo; /* --no-sysinfo, or no kernel support: sysinfo(2) is not intercepted */
 } PlcConfig;
 
 PlcConfig *plc_config_new(void);
@@ -50,6 +51,8 @@ typedef struct {
   pid_t pid;      /* the container's init, in the launcher's pid namespace */
   int pty_master; /* -1 without -t */
   int log_fd;     /* detached: where output goes; -1 attached */
+  int sysinfo_listener;                 /* the init's seccomp listener until served; -1 */
+  struct PlcSysinfoResponder *sysinfo; /* answers sysinfo(2) for the container; NULL */
 } PlcRunning;
 
 void plc_running_free(PlcRunning *r);
@@ -80,6 +83,7 @@ typedef struct {
   gboolean has_user;
   guint32 uid, gid;
   gboolean tty, interactive;
+  gboolean no_sysinfo; /* do not intercept sysinfo(2) in this process */
 } PlcExecSpec;
 
 /* Joins the container's cgroup, namespaces and root, runs spec's command there and waits for

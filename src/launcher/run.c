@@ -4,6 +4,7 @@
 #include "container.h"
 #include "monitor.h"
 #include "pty.h"
+#include "seccomp_filter.h"
 #include "size.h"
 #include "util.h"
 #include "volume.h"
@@ -49,7 +50,7 @@ typedef struct {
   char *name, *memory, *memory_swap, *cpus, *cpuset, *pids, *hostname, *workdir, *user;
   char *network, *lxcfs_dir;
   char **env, **volumes;
-  gboolean detach, rm, interactive, tty, no_lxcfs, init;
+  gboolean detach, rm, interactive, tty, no_lxcfs, init, no_sysinfo;
 } RunOpts;
 
 static void
@@ -216,6 +217,13 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
       return NULL;
     g_ptr_array_add(cfg->volumes, vol);
   }
+  cfg->no_sysinfo = o->no_sysinfo;
+  if (!cfg->no_sysinfo && !plc_seccomp_notify_supported()) {
+    /* Said once, here; the container runs with the host's sysinfo(2). */
+    fprintf(stderr, "proclens run: warning: this kernel has no seccomp user notification "
+                    "(Linux >= 5.0): sysinfo(2) in the container shows the host's figures\n");
+    cfg->no_sysinfo = TRUE;
+  }
   if (!o->no_lxcfs)
     cfg->lxcfs_dir = g_strdup(o->lxcfs_dir ? o->lxcfs_dir : PLC_DEFAULT_LXCFS_DIR);
   cfg->env = build_env(cfg, o->env);
@@ -354,6 +362,8 @@ plc_cmd_run(int argc, char **argv)
        "Where proclensd (or LXCFS) is mounted (default " PLC_DEFAULT_LXCFS_DIR ")", "DIR"},
       {"no-lxcfs", 0, 0, G_OPTION_ARG_NONE, &o.no_lxcfs,
        "Do not bind the daemon's files: /proc shows the host's figures", NULL},
+      {"no-sysinfo", 0, 0, G_OPTION_ARG_NONE, &o.no_sysinfo,
+       "Do not intercept sysinfo(2) (free, os.totalmem() then show the host's memory)", NULL},
       {NULL}};
 
   if (!plc_cli_parse("run", "ROOTFS [COMMAND [ARG...]]", "Run a command in a new container.",
