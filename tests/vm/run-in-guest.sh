@@ -4,8 +4,10 @@
 # --share DIR read-write at the same absolute path. Prints the command's stdout and stderr and
 # exits with its exit status.
 #
-# usage: run-in-guest.sh [--timeout SECONDS] [--share DIR]... [--env NAME[=VALUE]]... -- COMMAND [ARG...]
+# usage: run-in-guest.sh [--timeout SECONDS] [--systemd] [--share DIR]... [--env NAME[=VALUE]]... -- COMMAND [ARG...]
 #   --timeout SECONDS  kill the guest after this long (default 1200, or PROCLENS_VM_TIMEOUT)
+#   --systemd          boot systemd (the host's) as PID 1 and run COMMAND as a service of it
+#                      (guest/systemd-boot.sh); for tests of units, sd_notify, the watchdog
 #   --share DIR        mount the host's DIR read-write at DIR in the guest (repeatable)
 #   --env NAME[=VALUE] also pass NAME (from this environment, or set to VALUE) to COMMAND
 # Passed through to COMMAND: PATH HOME LANG LC_* TZ TERM LD_LIBRARY_PATH and every variable
@@ -47,11 +49,13 @@ cannot_start() {
 
 timeout_s=${PROCLENS_VM_TIMEOUT:-1200}
 shares=()
+systemd=0
 extra_env=()
 while [ $# -gt 0 ]; do
   case $1 in
     --timeout) timeout_s=${2:?--timeout needs a value}; shift ;;
     --timeout=*) timeout_s=${1#*=} ;;
+    --systemd) systemd=1 ;;
     --share) shares+=("${2:?--share needs a directory}"); shift ;;
     --share=*) shares+=("${1#*=}") ;;
     --env) extra_env+=("${2:?--env needs a name}"); shift ;;
@@ -101,6 +105,7 @@ trap 'err "interrupted"; exit 130' INT
 trap 'err "terminated"; exit 143' TERM
 
 cp "$HERE/guest/stage2.sh" "$ctl/stage2.sh"
+[ "$systemd" = 0 ] || cp "$HERE/guest/systemd-boot.sh" "$ctl/systemd-boot.sh"
 : >"$ctl/stdout"
 : >"$ctl/stderr"
 : >"$run/console.log"

@@ -66,6 +66,8 @@ while read -r tag path; do
   mnt 9p "$p9,cache=mmap" "$tag" "$path"
 done <$ctl/shares
 
+# run-in-guest.sh --systemd: systemd becomes PID 1 and runs the command as a service.
+[ -f $ctl/systemd-boot.sh ] && exec $bb sh $ctl/systemd-boot.sh
 echo "proclens-vm: guest ready after $($bb cut -d' ' -f1 /proc/uptime)s; running the command"
 # The host's sh, not busybox's: that one would run its own applets for sh, head, ... in place of
 # the host's programs.
