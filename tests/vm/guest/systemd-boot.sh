@@ -63,4 +63,5 @@ AllowIsolate=yes
 UNIT
 
 echo "proclens-vm: guest ready after $($bb cut -d' ' -f1 /proc/uptime)s; booting systemd"
-exec $systemd --unit=proclens-vm.target --log-target=console --show-status=false
+# PID 1 logs to the journal (tests read it) and, through kmsg, to the console.
+exec $systemd --unit=proclens-vm.target --log-target=journal-or-kmsg --show-status=false
