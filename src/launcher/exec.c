@@ -38,7 +38,7 @@ exec_env(PlcState *st, char **extra, gboolean tty)
 int
 plc_cmd_exec(int argc, char **argv)
 {
-  gboolean interactive = FALSE, tty = FALSE, no_sysinfo = FALSE;
+  gboolean interactive = FALSE, tty = FALSE;
   g_auto(GStrv) env = NULL;
   g_autofree char *workdir = NULL, *user = NULL;
   g_autoptr(GError) error = NULL;
@@ -51,8 +51,6 @@ plc_cmd_exec(int argc, char **argv)
        "Working directory (default: the container's)", "DIR"},
       {"user", 'u', 0, G_OPTION_ARG_STRING, &user, "Run as this numeric user and group",
        "UID[:GID]"},
-      {"no-sysinfo", 0, 0, G_OPTION_ARG_NONE, &no_sysinfo,
-       "Do not intercept sysinfo(2) in this process", NULL},
       {NULL}};
   if (!plc_cli_parse("exec", "CONTAINER COMMAND [ARG...]", "Run a command in a running container.",
                      "The command joins all the container's namespaces (through\n"
@@ -77,7 +75,6 @@ plc_cmd_exec(int argc, char **argv)
   spec.workdir = workdir ? workdir : plc_state_get_string(st, "Config.WorkingDir");
   spec.tty = tty;
   spec.interactive = interactive;
-  spec.no_sysinfo = no_sysinfo;
   if (user) {
     gboolean has_gid;
     if (!plc_parse_user(user, &spec.uid, &spec.gid, &has_gid, &error)) {
@@ -96,5 +93,10 @@ plc_cmd_exec(int argc, char **argv)
   int code = plc_container_exec(st, &spec, &error);
   if (error)
     plc_cli_error("exec", error);
-  return code;
+  /* This process now sits in the container's namespaces and root, and forks into its pid
+   * namespace: exit-time work cannot run here (LeakSanitizer's check spins for ever trying to
+   * stop the world across pid namespaces). End at once. */
+  fflush(stdout);
+  fflush(stderr);
+  _exit(code);
 }
