@@ -284,6 +284,15 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx)
   g_message("serving %s (cgroups: %s at %s)", o->mountpoint,
             pl_cg_layout_kind_name(ctx->layout->kind), ctx->cgroup_root);
 
+  /* The helper threads must never take SIGTERM or SIGINT: libfuse's handler only ends the
+   * loop when the signal interrupts the main thread or a worker, so one caught here would
+   * leave the daemon running. They inherit this mask. */
+  sigset_t stop_signals, saved;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, &saved);
   reload_th = g_thread_new("reload", reload_thread, &reloader);
   health.probe = probe_path(o->mountpoint, files);
   {
@@ -297,6 +306,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx)
     health_th = g_thread_new("health", health_thread, &health);
   else
     sd_notify(0, "READY=1\nSTATUS=serving (no files)");
+  pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
   struct fuse_loop_config *loop = fuse_loop_cfg_create();
   fuse_loop_cfg_set_clone_fd(loop, 0);
