@@ -87,7 +87,10 @@ plc_cmd_ps(int argc, char **argv)
     g_autofree char *status_s = NULL;
     if (running) {
       g_autofree char *up = ago(parse_time(plc_state_get_string(st, "State.StartedAt")));
-      status_s = g_strdup_printf("Up %s", up);
+      /* Degraded: the monitor is gone, sysinfo(2) in the container fails with ENOSYS. */
+      gboolean degraded =
+          g_strcmp0(plc_state_get_string(st, "State.Sysinfo"), "unavailable") == 0;
+      status_s = g_strdup_printf("Up %s%s", up, degraded ? " (sysinfo unavailable)" : "");
     } else if (g_strcmp0(status, "exited") == 0) {
       g_autofree char *since = ago(parse_time(plc_state_get_string(st, "State.FinishedAt")));
       status_s = g_strdup_printf("Exited (%" G_GINT64_FORMAT ") %s ago",

@@ -245,7 +245,11 @@ plc_state_notice_dead(PlcState *state)
     return;
   pid_t mon = (pid_t)plc_state_get_int(state, "State.MonitorPid", 0);
   guint64 mon_start = (guint64)plc_state_get_int(state, "State.MonitorStartTime", 0);
-  if (plc_state_is_running(state) || (mon > 0 && plc_pid_alive(mon, mon_start)))
+  gboolean mon_alive = mon > 0 && plc_pid_alive(mon, mon_start);
+  /* No monitor, no answers: the kernel now fails the container's sysinfo(2) with ENOSYS. */
+  if (!mon_alive && g_strcmp0(plc_state_get_string(state, "State.Sysinfo"), "served") == 0)
+    plc_state_set_string(state, "State.Sysinfo", "unavailable");
+  if (plc_state_is_running(state) || mon_alive)
     return;
   plc_state_set_string(state, "State.Status", "exited");
   plc_state_set_bool(state, "State.Running", FALSE);
