@@ -8,10 +8,18 @@ packages=(
   libfuse3-dev libglib2.0-dev libjson-glib-dev check
   # sysinfo(2) interception in the launcher (seccomp user notification)
   libseccomp-dev
+  # images: layers and image archives (tar, gzip, zstd)
+  libarchive-dev
+  # daemon (sd_notify), man pages (scdoc), the systemd unit's pkg-config dir
+  libsystemd-dev scdoc systemd
   # run
   fuse3
   # tests: real clients, a busybox rootfs, and LXCFS as the reference
   procps busybox-static util-linux perl lxcfs
+  # tests/packaging: the OCI hook under runc, the .deb build, the Kubernetes YAML, man(1)
+  runc debhelper dpkg-dev python3-yaml man-db
+  # tests: real OCI layouts and docker-save archives, built offline
+  umoci skopeo
 )
 
 missing=()

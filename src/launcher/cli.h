@@ -12,6 +12,7 @@ int plc_cmd_logs(int argc, char **argv);
 int plc_cmd_stop(int argc, char **argv);
 int plc_cmd_kill(int argc, char **argv);
 int plc_cmd_rm(int argc, char **argv);
+int plc_cmd_image(int argc, char **argv);
 
 /* Parses argv with entries; on error prints it with a hint and returns FALSE.
  * strict_posix stops at the first non-option (the container's command line). */

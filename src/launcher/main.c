@@ -20,6 +20,7 @@ static const struct {
     {"stop", plc_cmd_stop, "Stop a container (SIGTERM, then SIGKILL)"},
     {"kill", plc_cmd_kill, "Send a signal to a container"},
     {"rm", plc_cmd_rm, "Remove a stopped container"},
+    {"image", plc_cmd_image, "Manage images: import, ls, inspect, rm, prune"},
 };
 
 static void

@@ -144,8 +144,8 @@ bind_mount(const char *src, const char *target, gboolean read_only, GError **err
   return TRUE;
 }
 
-gboolean
-plc_rootfs_check(const char *rootfs, GError **error)
+static gboolean
+check_lower(const char *rootfs, GError **error)
 {
   struct stat st;
   if (stat(rootfs, &st) < 0) {
@@ -162,6 +162,17 @@ plc_rootfs_check(const char *rootfs, GError **error)
                 "rootfs %s: overlayfs cannot take a path holding ',', ':' or '\\'", rootfs);
     return FALSE;
   }
+  return TRUE;
+}
+
+/* An image's rootfs is a ':'-joined list of layer directories (top first), each checked. */
+gboolean
+plc_rootfs_check(const char *rootfs, GError **error)
+{
+  g_auto(GStrv) lowers = g_strsplit(rootfs, ":", -1);
+  for (char **l = lowers; *l; l++)
+    if (!check_lower(*l, error))
+      return FALSE;
   return TRUE;
 }
 

@@ -8,7 +8,7 @@
 #include <glib.h>
 
 typedef struct {
-  const char *lower;     /* ROOTFS (canonical) */
+  const char *lower;     /* ROOTFS (canonical), or an image's layer dirs joined by ':' */
   const char *state_dir; /* holds upper/, work/, rootfs/ (the mount point) and etc/ */
   GPtrArray *volumes;    /* of PlcVolume */
   const char *lxcfs_dir; /* the daemon's mount, or NULL for --no-lxcfs */
@@ -21,5 +21,6 @@ gboolean plc_rootfs_setup(const PlcRootfsSpec *spec, GError **error);
 /* After pivot_root: binds the pty slave to /dev/console. */
 gboolean plc_rootfs_bind_console(const char *slave_path, GError **error);
 
-/* Refuses a ROOTFS the overlay cannot take (not a directory; ',' or ':' in its path). */
+/* Refuses a ROOTFS the overlay cannot take (not a directory; ',' or ':' in its path). An
+ * image's ROOTFS is a ':'-joined list of layer directories, top first: each is checked. */
 gboolean plc_rootfs_check(const char *rootfs, GError **error);

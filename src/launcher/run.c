@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "container.h"
+#include "image_store.h"
 #include "monitor.h"
 #include "pty.h"
 #include "seccomp_filter.h"
@@ -26,6 +27,11 @@ static const char run_description[] =
     "of an overlay; the container's writes go to /run/proclens/<id>/upper and vanish with\n"
     "'proclens rm'. COMMAND defaults to /bin/sh.\n"
     "\n"
+    "ROOTFS may also name an image of the store ('proclens image import'), as NAME[:TAG]\n"
+    "or id: its layers are the overlay's lower layers, and its config applies as in\n"
+    "docker: the Entrypoint stays and COMMAND replaces its Cmd; -e adds to and overrides\n"
+    "its Env; -w and -u override its WorkingDir and User.\n"
+    "\n"
     "The container gets new pid, mount, uts, ipc and cgroup namespaces (and a network\n"
     "namespace with only loopback, unless --network host); a cgroup proclens/<id> with\n"
     "the limits given; a fresh /proc with proclensd's files bound over their namesakes\n"
@@ -47,6 +53,7 @@ static const char run_description[] =
     "  proclens run --rm -it ./rootfs /bin/sh\n";
 
 typedef struct {
+  char *image_root;
   char *name, *memory, *memory_swap, *cpus, *cpuset, *pids, *hostname, *workdir, *user;
   char *network, *lxcfs_dir;
   char **env, **volumes;
@@ -67,6 +74,7 @@ run_opts_clear(RunOpts *o)
   g_free(o->user);
   g_free(o->network);
   g_free(o->lxcfs_dir);
+  g_free(o->image_root);
   g_strfreev(o->env);
   g_strfreev(o->volumes);
 }
@@ -113,17 +121,45 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
 
   if (argc < 2) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-                "missing ROOTFS (a directory holding the container's root filesystem)");
+                "missing ROOTFS (a directory holding the container's root filesystem) or IMAGE");
     return NULL;
   }
-  cfg->rootfs = realpath(argv[1], NULL);
-  if (cfg->rootfs == NULL) {
-    plc_set_errno(error, errno, "rootfs %s", argv[1]);
-    return NULL;
+  /* Not a directory: an image, whose layers become the overlay's lowers (cfg->rootfs is then
+   * the ':'-joined lowerdir list) and whose config applies with docker's precedence. */
+  g_autoptr(PlcImage) image = NULL;
+  g_auto(GStrv) env = NULL;
+  const char *user = o->user;
+  if (g_file_test(argv[1], G_FILE_TEST_IS_DIR)) {
+    cfg->rootfs = realpath(argv[1], NULL);
+    if (cfg->rootfs == NULL) {
+      plc_set_errno(error, errno, "rootfs %s", argv[1]);
+      return NULL;
+    }
+    if (strchr(cfg->rootfs, ':')) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                  "rootfs %s: overlayfs cannot take a path holding ':'", cfg->rootfs);
+      return NULL;
+    }
+    cfg->argv = argc > 2 ? g_strdupv(argv + 2) : NULL;
+    env = g_strdupv(o->env);
+  } else {
+    const char *root = plc_image_root(o->image_root);
+    image = plc_image_lookup(root, argv[1], error);
+    if (image == NULL) {
+      g_prefix_error(error, "%s is not a directory; ", argv[1]);
+      return NULL;
+    }
+    cfg->rootfs = plc_image_lowerdir(root, image, error);
+    if (cfg->rootfs == NULL)
+      return NULL;
+    cfg->argv = plc_image_command(&image->config, argc > 2 ? argv + 2 : NULL);
+    env = plc_image_env_merge(&image->config, o->env);
+    if (o->workdir == NULL && image->config.workdir && *image->config.workdir)
+      o->workdir = g_strdup(image->config.workdir);
+    if (user == NULL && image->config.user && *image->config.user)
+      user = image->config.user;
   }
-  if (argc > 2)
-    cfg->argv = g_strdupv(argv + 2);
-  else
+  if (cfg->argv == NULL)
     cfg->argv = g_strsplit("/bin/sh", " ", -1);
 
   cfg->id = plc_id_generate();
@@ -171,9 +207,12 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
     }
     cfg->workdir = g_strdup(o->workdir);
   }
-  if (o->user && !plc_parse_user(o->user, &cfg->uid, &cfg->gid, &cfg->has_user, error))
+  if (user && !plc_parse_user(user, &cfg->uid, &cfg->gid, &cfg->has_user, error)) {
+    if (user != o->user)
+      g_prefix_error(error, "the image's User (override it with -u UID[:GID]): ");
     return NULL;
-  if (o->user) {
+  }
+  if (user) {
     gboolean has_gid = cfg->has_user;
     cfg->has_user = TRUE;
     if (!has_gid)
@@ -226,7 +265,7 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
   }
   if (!o->no_lxcfs)
     cfg->lxcfs_dir = g_strdup(o->lxcfs_dir ? o->lxcfs_dir : PLC_DEFAULT_LXCFS_DIR);
-  cfg->env = build_env(cfg, o->env);
+  cfg->env = build_env(cfg, env);
   return g_steal_pointer(&cfg);
 }
 
@@ -360,13 +399,15 @@ plc_cmd_run(int argc, char **argv)
        "none (default: own namespace, loopback only) or host", "MODE"},
       {"lxcfs-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.lxcfs_dir,
        "Where proclensd (or LXCFS) is mounted (default " PLC_DEFAULT_LXCFS_DIR ")", "DIR"},
+      {"image-root", 0, 0, G_OPTION_ARG_FILENAME, &o.image_root,
+       "The image store (default $PROCLENS_IMAGE_ROOT, else " PLC_IMAGE_ROOT_DEFAULT ")", "DIR"},
       {"no-lxcfs", 0, 0, G_OPTION_ARG_NONE, &o.no_lxcfs,
        "Do not bind the daemon's files: /proc shows the host's figures", NULL},
       {"no-sysinfo", 0, 0, G_OPTION_ARG_NONE, &o.no_sysinfo,
        "Do not intercept sysinfo(2) (free, os.totalmem() then show the host's memory)", NULL},
       {NULL}};
 
-  if (!plc_cli_parse("run", "ROOTFS [COMMAND [ARG...]]", "Run a command in a new container.",
+  if (!plc_cli_parse("run", "ROOTFS|IMAGE [COMMAND [ARG...]]", "Run a command in a new container.",
                      run_description, entries, TRUE, &argc, &argv))
     return PLC_EXIT_LAUNCHER;
   if (geteuid() != 0) {
