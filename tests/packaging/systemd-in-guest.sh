@@ -106,4 +106,20 @@ check_eq "active after the restart" active "$(systemctl is-active proclensd.serv
 check "a new process" sh -c "[ \"\$(systemctl show -P MainPID proclensd.service)\" != '$pid3' ]"
 check_eq "serving after the restart" 204800 "$(read_memtotal)"
 systemctl stop proclensd.service
+
+# --- why the unit has no ProtectSystem= & co: they give the service its own mount namespace ----
+cat >/etc/systemd/system/proclensd.service.d/protect.conf <<CONF
+[Service]
+ProtectSystem=full
+CONF
+systemctl daemon-reload
+if timeout 120 systemctl start proclensd.service; then
+  check_eq "with ProtectSystem=full the unit still goes active" active "$(systemctl is-active proclensd.service)"
+  check "but its mount is not visible outside the service (hence not in the unit)" sh -c "! grep -q ' $mnt fuse' /proc/self/mounts"
+  systemctl stop proclensd.service
+else
+  ok "with ProtectSystem=full the unit does not even start (hence not in the unit)"
+fi
+rm /etc/systemd/system/proclensd.service.d/protect.conf
+systemctl daemon-reload
 finish
