@@ -366,20 +366,29 @@ reader(int index, const Scenario *sc, const char *path, int verify_this, Header 
     }
   }
   __atomic_add_fetch(&hdr->ready, 1, __ATOMIC_SEQ_CST);
-  while (read(startfd, &c, 1) > 0)
-    ;
-  uint64_t end = __atomic_load_n(&hdr->end, __ATOMIC_SEQ_CST);
   uint64_t cpu0 = self_cpu_ns();
   if (tok == NULL) {
+    while (read(startfd, &c, 1) > 0)
+      ;
+    uint64_t end = __atomic_load_n(&hdr->end, __ATOMIC_SEQ_CST);
+    cpu0 = self_cpu_ns();
     while (slot->t_last < end && !stop_flag)
       one_read(path, buf, slot, expected);
     slot->cpu_ns = self_cpu_ns() - cpu0;
     _exit(0);
   }
   /* More processes than readers: N tokens circulate, FIFO, through the pipe; whoever
-   * holds one reads `burst` times and passes it on, so every cgroup is read all along. */
+   * holds one reads `burst` times and passes it on, so every cgroup is read all along.
+   * These processes do not wait on the start pipe: waking P of them at once would make a
+   * thundering herd that the first reads (and the daemon's threads) compete with; the
+   * parent starts the cell by writing the N tokens. */
   for (;;) {
-    if (read(tok[0], &c, 1) != 1 || now_ns() >= end) {
+    if (read(tok[0], &c, 1) != 1) {
+      slot->cpu_ns = self_cpu_ns() - cpu0;
+      _exit(0);
+    }
+    uint64_t end = __atomic_load_n(&hdr->end, __ATOMIC_SEQ_CST);
+    if (end == 0 || now_ns() >= end) {
       slot->cpu_ns = self_cpu_ns() - cpu0;
       _exit(0);
     }
