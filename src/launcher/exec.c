@@ -38,7 +38,7 @@ exec_env(PlcState *st, char **extra, gboolean tty)
 int
 plc_cmd_exec(int argc, char **argv)
 {
-  gboolean interactive = FALSE, tty = FALSE;
+  gboolean interactive = FALSE, tty = FALSE, no_sysinfo = FALSE;
   g_auto(GStrv) env = NULL;
   g_autofree char *workdir = NULL, *user = NULL;
   g_autoptr(GError) error = NULL;
@@ -51,6 +51,8 @@ plc_cmd_exec(int argc, char **argv)
        "Working directory (default: the container's)", "DIR"},
       {"user", 'u', 0, G_OPTION_ARG_STRING, &user, "Run as this numeric user and group",
        "UID[:GID]"},
+      {"no-sysinfo", 0, 0, G_OPTION_ARG_NONE, &no_sysinfo,
+       "Do not intercept sysinfo(2) in this process", NULL},
       {NULL}};
   if (!plc_cli_parse("exec", "CONTAINER COMMAND [ARG...]", "Run a command in a running container.",
                      "The command joins all the container's namespaces (through\n"
@@ -75,6 +77,7 @@ plc_cmd_exec(int argc, char **argv)
   spec.workdir = workdir ? workdir : plc_state_get_string(st, "Config.WorkingDir");
   spec.tty = tty;
   spec.interactive = interactive;
+  spec.no_sysinfo = no_sysinfo;
   if (user) {
     gboolean has_gid;
     if (!plc_parse_user(user, &spec.uid, &spec.gid, &has_gid, &error)) {
