@@ -97,6 +97,23 @@ bt=$(cg_exec one unshare -pf --mount-proc sh -c "sleep 1; awk '/^btime/{print \$
 now=$(date +%s)
 check_range "btime in a new pid namespace is its boot" $((now - 5)) "$now" "$bt"
 
+# Concurrent readers in different cgroups: each only ever sees its own CPUs.
+if [ "$host_n" -ge 2 ]; then
+  cg_create two && cg_cpus two 0-1
+  pids=()
+  for i in 1 2 3 4 5 6 7 8; do
+    if [ $((i % 2)) = 0 ]; then name=one want=1 list=0; else name=two want=2 list=0-1; fi
+    cg_exec "$name" sh -c 'n=0; while [ $n -lt 60 ]; do
+        c=$(grep -c "^cpu[0-9]" "$1/proc/stat"); p=$(grep -c "^processor" "$1/proc/cpuinfo")
+        o=$(cat "$1/sys/devices/system/cpu/online"); d=$(ls -d "$1"/sys/devices/system/cpu/cpu[0-9]* | wc -l)
+        [ "$c $p $o $d" = "$2 $2 $3 $2" ] || { echo "got $c $p $o $d want $2 $2 $3 $2"; exit 1; }
+        n=$((n + 1)); done' sh "$MNT" "$want" "$list" &
+    pids+=($!)
+  done
+  bad=0
+  for p in "${pids[@]}"; do wait "$p" || bad=$((bad + 1)); done
+  check_eq "8 concurrent readers x 60 rounds in two cgroups: no cross-talk" 0 "$bad"
+fi
 check "the daemon still serves" test -n "$(cat "$MNT/proc/stat")"
 
 # --no-cpu-quota-cap: a quota alone hides no CPU.

@@ -17,8 +17,12 @@ runner_in_root_cgroup() {
 }
 # cg_favour NAME: the largest CPU weight, so the cgroup gets its quota on a busy host too.
 cg_favour() { if cg_is_v2; then cg_set "$1" - cpu.weight 10000; else cg_set "$1" cpu.shares - 262144; fi; }
-# cg_usage_ticks NAME: the cgroup's CPU time so far, in USER_HZ ticks, from cgroupfs itself.
-cg_usage_ticks() {
-  if cg_is_v2; then awk '$1 == "usage_usec" { printf "%d\n", $2 / 10000 }' "$PL_CG_ROOT/$PL_PREFIX/$1/cpu.stat"
-  else awk '{ printf "%d\n", $1 / 10000000 }' "$PL_CG_ROOT/cpuacct/$PL_PREFIX/$1/cpuacct.usage"; fi
+# cg_usage_and_stat NAME STATFILE: one process reads the cgroup's own CPU time (in ticks)
+# and then STATFILE's "cpu" line, printing "RAW BUSY IDLE": the two are read microseconds
+# apart, so they can be compared.
+cg_usage_and_stat() {
+  local raw
+  if cg_is_v2; then raw="$PL_CG_ROOT/$PL_PREFIX/$1/cpu.stat"; else raw="$PL_CG_ROOT/cpuacct/$PL_PREFIX/$1/cpuacct.usage"; fi
+  cg_exec "$1" awk 'FNR == NR { if (NF == 1) r = int($1 / 10000000); else if ($1 == "usage_usec") r = int($2 / 10000); next }
+                    $1 == "cpu" { print r, $2 + $4, $5 }' "$raw" "$2"
 }
