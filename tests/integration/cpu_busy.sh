@@ -62,7 +62,7 @@ check_range "uptime's idle is stat's idle" $((i2 / 100)) $((i2 / 100 + 1)) "$up_
 
 # Load averages: three runnable tasks in one cgroup, none in its sibling.
 cg_create load && cg_create calm || { not_ok "create the load cgroups"; finish; }
-for i in 1 2 3; do cg_exec load sh -c 'while :; do :; done' & on_exit "kill $! 2>/dev/null"; done
+for _ in 1 2 3; do cg_exec load sh -c 'while :; do :; done' & on_exit "kill $! 2>/dev/null"; done
 cg_exec calm sleep 600 &
 on_exit "kill $! 2>/dev/null"
 first=$(cg_exec load cat "$MNT/proc/loadavg")
