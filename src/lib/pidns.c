@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-/* linux/nsfs.h of Linux 6.11; Debian 12's headers predate it. */
+/* linux/nsfs.h of recent kernels; Debian 12's headers predate it. */
 #ifndef NS_GET_TGID_FROM_PIDNS
 #define PL_NSIO 0xb7
 #define NS_GET_TGID_FROM_PIDNS _IOR(PL_NSIO, 0x7, int)
