@@ -23,6 +23,9 @@ plc_pty_open(int *ret_master, char **ret_slave_path, GError **error)
     close(master);
     return FALSE;
   }
+  /* Still holding the caller's stdin (the user's terminal, if any): size the new pty like it
+   * before the command starts, so it never sees 0x0; SIGWINCH handles later changes. */
+  plc_tty_copy_winsize(STDIN_FILENO, master);
   *ret_master = master;
   *ret_slave_path = g_strdup(name);
   return TRUE;

@@ -5,7 +5,8 @@
 #include <glib.h>
 #include <termios.h>
 
-/* Opens a new pty from /dev/ptmx; returns the master fd and the slave's path. */
+/* Opens a new pty from /dev/ptmx, sized like the terminal on stdin (if any); returns the
+ * master fd and the slave's path. */
 gboolean plc_pty_open(int *ret_master, char **ret_slave_path, GError **error);
 /* In the process that will exec: new session, slave as controlling terminal and stdio. */
 gboolean plc_pty_make_controlling(const char *slave_path, GError **error);
