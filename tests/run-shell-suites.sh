@@ -7,7 +7,7 @@
 # usage: run-shell-suites.sh SUITE_DIR...
 # environment:
 #   PROCLENS_REQUIRE_ALL=1   a skipped file, or no test file at all, counts as a failure
-#   PROCLENS_FILE_TIMEOUT    time limit per file in seconds (default 900, 0 for none)
+#   PROCLENS_FILE_TIMEOUT    time limit per file in seconds (default 1200, 0 for none)
 # The last line is "N passed, M failed, K skipped"; the exit status is 0 when nothing failed,
 # 77 when nothing ran (all skipped, or no files), 1 otherwise.
 set -uo pipefail
@@ -16,7 +16,7 @@ set -uo pipefail
 main() {
   [ $# -gt 0 ] || { echo "usage: $0 SUITE_DIR..." >&2; exit 2; }
   require_all=${PROCLENS_REQUIRE_ALL:-0}
-  file_timeout=${PROCLENS_FILE_TIMEOUT:-900}
+  file_timeout=${PROCLENS_FILE_TIMEOUT:-1200}
 
   files=()
   for dir in "$@"; do
