@@ -75,7 +75,7 @@ main() {
 
   # --- the machine ---------------------------------------------------------------------------
   kdir=$CACHE/current
-  if ! command -v $QEMU >/dev/null || [ ! -f $QBOOT ] || [ ! -f "$kdir/.complete" ] ||
+  if ! command -v "$QEMU" >/dev/null || [ ! -f "$QBOOT" ] || [ ! -f "$kdir/.complete" ] ||
     [ ! -f "$kdir/initramfs.cpio" ] || [ "$HERE/guest/init" -nt "$kdir/initramfs.cpio" ] ||
     [ "${PROCLENS_VM_PREPARE:-0}" = 1 ]; then
     err "preparing the guest (tests/vm/prepare.sh)"
@@ -87,8 +87,8 @@ main() {
     fi
     rm -f "$log"
   fi
-  command -v $QEMU >/dev/null || cannot_start "no $QEMU"
-  [ -f $QBOOT ] || cannot_start "no $QBOOT"
+  command -v "$QEMU" >/dev/null || cannot_start "no $QEMU"
+  [ -f "$QBOOT" ] || cannot_start "no $QBOOT"
   [ -f "$kdir/vmlinux" ] && [ -f "$kdir/initramfs.cpio" ] || cannot_start "no prepared kernel in $kdir"
 
   # --- the run directory: control share, console log ---------------------------------------
@@ -148,7 +148,7 @@ main() {
   qemu_args=(
     -nodefaults -no-user-config -display none -no-reboot
     -machine q35 -accel tcg -cpu "${PROCLENS_VM_CPU_MODEL:-max}" -smp "${PROCLENS_VM_CPUS:-2}" -m "${PROCLENS_VM_MEMORY:-2048}"
-    -bios $QBOOT -kernel "$kdir/vmlinux" -initrd "$kdir/initramfs.cpio"
+    -bios "$QBOOT" -kernel "$kdir/vmlinux" -initrd "$kdir/initramfs.cpio"
     -append "${KERNEL_ARGS[*]}"
     -serial "file:$run/console.log"
   )
@@ -184,7 +184,7 @@ main() {
 
   # --- run ----------------------------------------------------------------------------------
   start=$EPOCHREALTIME
-  $QEMU "${qemu_args[@]}" </dev/null >"$run/qemu.log" 2>&1 &
+  "$QEMU" "${qemu_args[@]}" </dev/null >"$run/qemu.log" 2>&1 &
   qemu_pid=$!
   tail -s 0.1 -c +1 -f --pid=$qemu_pid "$ctl/stdout" &
   follow_pids+=($!)
