@@ -30,8 +30,8 @@ static Hier hiers[MAX_HIERS];
 static int nhiers;
 static int v2;
 static char cg_name[128];
-static int ncreated;     /* children c0..ncreated-1 exist (in every hierarchy) */
-static int parent_made;  /* NAME exists in hiers[0..parent_made-1] */
+static int ncreated;    /* children c0..ncreated-1 exist (in every hierarchy) */
+static int parent_made; /* NAME exists in hiers[0..parent_made-1] */
 
 uint64_t
 bench_cg_limit(int i)

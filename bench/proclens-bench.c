@@ -80,8 +80,8 @@ hist_quantile(const uint64_t *hist, uint64_t total, double q)
 typedef struct {
   char name[32];
   char dir[512];
-  pid_t pid;     /* serving daemon, 0 for none */
-  int noverify;  /* its meminfo is not per cgroup (native, null) */
+  pid_t pid;    /* serving daemon, 0 for none */
+  int noverify; /* its meminfo is not per cgroup (native, null) */
 } Target;
 
 typedef struct {
@@ -89,12 +89,12 @@ typedef struct {
 } Scenario;
 
 typedef struct {
-  int valid;          /* 0: the target does not serve the file */
-  int failed;         /* readers could not start */
+  int valid;  /* 0: the target does not serve the file */
+  int failed; /* readers could not start */
   uint64_t reads, errors, empty, xtalk;
   int verified;
-  double rps, p50, p99, p999;   /* reads/s, ns */
-  double dcpu_ns, ccpu_ns;      /* daemon / client CPU per read */
+  double rps, p50, p99, p999; /* reads/s, ns */
+  double dcpu_ns, ccpu_ns;    /* daemon / client CPU per read */
   long rss_kb;
   double elapsed;
 } Result;
@@ -170,8 +170,7 @@ daemon_cpu_ns(pid_t pid)
     return NAN;
   /* After ") ": field 3 (state) ... field 14 utime, 15 stime. */
   unsigned long long utime, stime;
-  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) !=
-      2)
+  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
     return NAN;
   return (double)(utime + stime) * 1e9 / (double)clk_tck;
 }
@@ -342,8 +341,8 @@ self_cpu_ns(void)
 }
 
 static void
-reader(int index, const Scenario *sc, const char *path, int verify_this, Header *hdr,
-       Slot *slot, int startfd, const int tok[2], const int warm[2])
+reader(int index, const Scenario *sc, const char *path, int verify_this, Header *hdr, Slot *slot,
+       int startfd, const int tok[2], const int warm[2])
 {
   char c;
   if (use_cgroups && bench_cg_join(index % sc->cgroups) != 0) {
@@ -574,7 +573,7 @@ finish(const Accum *acc)
 
 /* ---- commands (free, top) with the target's files bind-mounted ---- */
 static const char *const bind_files[] = {
-    "proc/meminfo", "proc/cpuinfo", "proc/stat",     "proc/uptime",
+    "proc/meminfo", "proc/cpuinfo", "proc/stat",      "proc/uptime",
     "proc/loadavg", "proc/swaps",   "proc/diskstats", "sys/devices/system/cpu/online",
 };
 
@@ -588,8 +587,8 @@ static Result
 run_exec(const Target *t, const char *cmd)
 {
   Result r = {0};
-  ExecShared *sh = mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                        -1, 0);
+  ExecShared *sh =
+      mmap(NULL, sizeof *sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (sh == MAP_FAILED)
     die("mmap: %s", strerror(errno));
   int runs = exec_runs < 64 ? exec_runs : 64;
@@ -672,9 +671,9 @@ run_exec(const Target *t, const char *cmd)
         sorted[j - 1] = x;
       }
     r.reads = (uint64_t)runs;
-    r.rps = sum / runs;           /* mean ms per run */
-    r.p50 = sorted[runs / 2];     /* median ms */
-    r.p99 = sorted[runs - 1];     /* max ms */
+    r.rps = sum / runs;       /* mean ms per run */
+    r.p50 = sorted[runs / 2]; /* median ms */
+    r.p99 = sorted[runs - 1]; /* max ms */
     r.dcpu_ns = cpu_delta(sh->cpu_before, sh->cpu_after) / runs;
     r.rss_kb = sh->binds;
   }
@@ -730,8 +729,8 @@ print_group(const char *file, const Scenario *sc, const Result *res)
          sc->readers == 1 ? "" : "s", sc->cgroups, sc->cgroups == 1 ? "" : "s", procs, rounds,
          duration);
   printf("%-10s %10s %8s %8s %8s %6s %6s %6s %9s %9s %8s %7s %7s %7s %7s %7s\n", "target",
-         "reads/s", "p50", "p99", "p99.9", "errors", "empty", "xtalk", "dCPU/rd", "cCPU/rd", "RSS", "r/s:lx",
-         "cpu:lx", "p99:lx", "r/s:nat", "r/s:nul");
+         "reads/s", "p50", "p99", "p99.9", "errors", "empty", "xtalk", "dCPU/rd", "cCPU/rd", "RSS",
+         "r/s:lx", "cpu:lx", "p99:lx", "r/s:nat", "r/s:nul");
   for (int i = 0; i < ntargets; i++) {
     const Result *r = &res[i];
     if (!r->valid) {
@@ -766,14 +765,13 @@ print_group(const char *file, const Scenario *sc, const Result *res)
     fmt_ratio(ru, sizeof ru, r->rps, nul >= 0 && res[nul].valid ? res[nul].rps : NAN);
     printf("%-10s %10.0f %8s %8s %8s %6llu %6llu %6s %9s %9s %8s %7s %7s %7s %7s %7s\n",
            targets[i].name, r->rps, p50, p99, p999, (unsigned long long)r->errors,
-           (unsigned long long)r->empty, xt, dcpu,
-           ccpu, rss, rl, cl, pl, rn, ru);
+           (unsigned long long)r->empty, xt, dcpu, ccpu, rss, rl, cl, pl, rn, ru);
     if (csv != NULL)
-      fprintf(csv, "%s,%d,%d,%d,%s,%llu,%.1f,%.2f,%.2f,%.2f,%llu,%s,%.2f,%.2f,%ld,%.3f,%llu\n", file,
-              sc->readers, sc->cgroups, sc->procs, targets[i].name, (unsigned long long)r->reads, r->rps,
-              r->p50 / 1e3, r->p99 / 1e3, r->p999 / 1e3, (unsigned long long)r->errors,
-              r->verified ? xt : "", r->dcpu_ns / 1e3, r->ccpu_ns / 1e3, r->rss_kb, r->elapsed,
-              (unsigned long long)r->empty);
+      fprintf(csv, "%s,%d,%d,%d,%s,%llu,%.1f,%.2f,%.2f,%.2f,%llu,%s,%.2f,%.2f,%ld,%.3f,%llu\n",
+              file, sc->readers, sc->cgroups, sc->procs, targets[i].name,
+              (unsigned long long)r->reads, r->rps, r->p50 / 1e3, r->p99 / 1e3, r->p999 / 1e3,
+              (unsigned long long)r->errors, r->verified ? xt : "", r->dcpu_ns / 1e3,
+              r->ccpu_ns / 1e3, r->rss_kb, r->elapsed, (unsigned long long)r->empty);
   }
   fflush(stdout);
   if (csv != NULL)
@@ -798,8 +796,8 @@ print_exec(const char *cmd, const Result *res)
     const Result *lx = ref >= 0 && res[ref].valid && !res[ref].failed ? &res[ref] : NULL;
     fmt_ratio(cl, sizeof cl, r->dcpu_ns, lx ? lx->dcpu_ns : NAN);
     fmt_ns(dcpu, sizeof dcpu, r->dcpu_ns);
-    printf("%-10s %7.2fms %7.2fms %7.2fms %11s %7s %6ld\n", targets[i].name, r->rps, r->p50,
-           r->p99, dcpu, cl, r->rss_kb);
+    printf("%-10s %7.2fms %7.2fms %7.2fms %11s %7s %6ld\n", targets[i].name, r->rps, r->p50, r->p99,
+           dcpu, cl, r->rss_kb);
     if (csv != NULL)
       fprintf(csv, "exec:%s,1,1,1,%s,%llu,,%.1f,%.1f,,0,,%.2f,,,\n", cmd, targets[i].name,
               (unsigned long long)r->reads, r->p50 * 1e3, r->p99 * 1e3, r->dcpu_ns / 1e3);
@@ -854,30 +852,31 @@ on_signal(int sig)
 static void
 usage(FILE *out)
 {
-  fprintf(out,
-          "Usage: proclens-bench [OPTIONS]\n"
-          "  -t, --target NAME=DIR[,pid=PID][,noverify]  read DIR/FILE ('/' = the host's own);\n"
-          "                       PID: the daemon serving DIR (CPU per read, RSS). Repeatable.\n"
-          "                       Ratios are taken against targets named lxcfs, native, null.\n"
-          "  -f, --file REL        file under DIR, e.g. proc/meminfo (repeatable; default\n"
-          "                       proc/meminfo)\n"
-          "  -s, --scenario NxM[xP]  N readers spread over M cgroups (repeatable; default 1x1);\n"
-          "                       P processes (default max(N,M)), process i in cgroup i%%M; when\n"
-          "                       P > N they take turns (N tokens), so every cgroup is read\n"
-          "  -d, --duration SECS   per cell and round (default 2)\n"
-          "  -R, --rounds R        run every cell R times, targets in rotating order, and\n"
-          "                       add the rounds up (default 1)\n"
-          "  -V, --verify          count reads whose MemTotal is not the reader's own cgroup limit\n"
-          "                       (proc/meminfo only; not for noverify targets)\n"
-          "  -b, --burst K         with P > N, reads per turn of a process (default 16); every\n"
-          "                       process reads once, untimed, before the clock starts\n"
-          "  -x, --exec CMD        time CMD (e.g. 'free', 'top -b -n 1') with the target's\n"
-          "                       files bind-mounted over /proc and /sys (repeatable)\n"
-          "  -r, --exec-runs R     runs per command (default 20, at most 64)\n"
-          "  -n, --cgroup-name NAME  cgroups to create (default proclens-bench-PID)\n"
-          "      --no-cgroups      readers stay where they are (M only sets process count)\n"
-          "      --bufsize BYTES   read(2) size (default 65536)\n"
-          "      --csv FILE        append one line per cell to FILE\n");
+  fprintf(
+      out,
+      "Usage: proclens-bench [OPTIONS]\n"
+      "  -t, --target NAME=DIR[,pid=PID][,noverify]  read DIR/FILE ('/' = the host's own);\n"
+      "                       PID: the daemon serving DIR (CPU per read, RSS). Repeatable.\n"
+      "                       Ratios are taken against targets named lxcfs, native, null.\n"
+      "  -f, --file REL        file under DIR, e.g. proc/meminfo (repeatable; default\n"
+      "                       proc/meminfo)\n"
+      "  -s, --scenario NxM[xP]  N readers spread over M cgroups (repeatable; default 1x1);\n"
+      "                       P processes (default max(N,M)), process i in cgroup i%%M; when\n"
+      "                       P > N they take turns (N tokens), so every cgroup is read\n"
+      "  -d, --duration SECS   per cell and round (default 2)\n"
+      "  -R, --rounds R        run every cell R times, targets in rotating order, and\n"
+      "                       add the rounds up (default 1)\n"
+      "  -V, --verify          count reads whose MemTotal is not the reader's own cgroup limit\n"
+      "                       (proc/meminfo only; not for noverify targets)\n"
+      "  -b, --burst K         with P > N, reads per turn of a process (default 16); every\n"
+      "                       process reads once, untimed, before the clock starts\n"
+      "  -x, --exec CMD        time CMD (e.g. 'free', 'top -b -n 1') with the target's\n"
+      "                       files bind-mounted over /proc and /sys (repeatable)\n"
+      "  -r, --exec-runs R     runs per command (default 20, at most 64)\n"
+      "  -n, --cgroup-name NAME  cgroups to create (default proclens-bench-PID)\n"
+      "      --no-cgroups      readers stay where they are (M only sets process count)\n"
+      "      --bufsize BYTES   read(2) size (default 65536)\n"
+      "      --csv FILE        append one line per cell to FILE\n");
 }
 
 static void
@@ -1034,9 +1033,11 @@ main(int argc, char **argv)
     if (csv == NULL)
       die("%s: %s", csv_path, strerror(errno));
     if (!exists)
-      fprintf(csv, "file,readers,cgroups,processes,target,reads,reads_per_s,p50_us,p99_us,p999_us,errors,"
-                   "xtalk,daemon_cpu_us_per_read,client_cpu_us_per_read,daemon_rss_kib,"
-                   "elapsed_s,empty\n");
+      fprintf(
+          csv,
+          "file,readers,cgroups,processes,target,reads,reads_per_s,p50_us,p99_us,p999_us,errors,"
+          "xtalk,daemon_cpu_us_per_read,client_cpu_us_per_read,daemon_rss_kib,"
+          "elapsed_s,empty\n");
   }
 
   int max_cg = 1;
@@ -1053,8 +1054,8 @@ main(int argc, char **argv)
             bench_cg_kind(), cg_name, max_cg - 1, (double)(now_ns() - t0) / 1e9);
   }
   for (int i = 0; i < ntargets; i++)
-    fprintf(stderr, "proclens-bench: target %-9s %s, daemon pid %d, RSS %ld KiB\n",
-            targets[i].name, targets[i].dir, (int)targets[i].pid, daemon_rss_kb(targets[i].pid));
+    fprintf(stderr, "proclens-bench: target %-9s %s, daemon pid %d, RSS %ld KiB\n", targets[i].name,
+            targets[i].dir, (int)targets[i].pid, daemon_rss_kb(targets[i].pid));
 
   static Result all[MAX_FILES][MAX_SCEN][MAX_TARGETS];
   for (int f = 0; f < nfiles && !stop_flag; f++)
