@@ -69,11 +69,10 @@ check_eq "USR1 without a handler kills nothing: pid 1 ignores it" running \
 prun rm "$NAME"
 check_eq "rm of a running container is refused" 1 "$RC"
 
-start=$SECONDS
-prun stop -t 5 "$NAME"
+prun stop -t 30 "$NAME"
 check_eq "stop exits 0" 0 "$RC"
-check "stop used SIGTERM (the trap ran, no 5 s wait)" test $((SECONDS - start)) -lt 4
-check_eq "inspect shows the exit code after stop" "exited 7" \
+# 7 is the trap's status: SIGTERM reached pid 1 (a SIGKILL would show 137).
+check_eq "stop used SIGTERM first; inspect shows the exit code" "exited 7" \
   "$("$PROCLENS" inspect --format '{{.State.Status}} {{.State.ExitCode}}' "$NAME")"
 check "the trap's output is in the log" sh -c "'$PROCLENS' logs '$NAME' | grep -q 'got TERM'"
 check "the process is gone" sh -c "! kill -0 $pid 2>/dev/null"
