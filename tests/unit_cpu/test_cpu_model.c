@@ -108,6 +108,7 @@ main(void)
 {
   Suite *s = suite_create("cpu_model");
   TCase *tc = tcase_create("layouts");
+  tcase_set_timeout(tc, 30); /* sanitizer builds on a busy CI host */
   tcase_add_loop_test(tc, pinned_with_fractional_quota, 0, G_N_ELEMENTS(kinds));
   tcase_add_loop_test(tc, fractional_quota_rounds_up, 0, G_N_ELEMENTS(kinds));
   tcase_add_loop_test(tc, quota_and_cpuset_on_the_parent_only, 0, G_N_ELEMENTS(kinds));

@@ -311,6 +311,7 @@ main(void)
 {
   Suite *s = suite_create("cpu_producers");
   TCase *tc = tcase_create("producers");
+  tcase_set_timeout(tc, 30); /* sanitizer builds on a busy CI host */
   guint n = G_N_ELEMENTS(kinds);
   tcase_add_loop_test(tc, cpuinfo_for_a_pinned_container, 0, n);
   tcase_add_loop_test(tc, stat_for_a_pinned_container, 0, n);

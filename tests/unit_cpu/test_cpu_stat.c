@@ -327,6 +327,7 @@ main(void)
 {
   Suite *s = suite_create("cpu_stat");
   TCase *tc = tcase_create("stat");
+  tcase_set_timeout(tc, 30); /* sanitizer builds on a busy CI host */
   tcase_add_test(tc, host_stat_parse);
   tcase_add_test(tc, uptime_parse);
   tcase_add_test(tc, usage_parsers);

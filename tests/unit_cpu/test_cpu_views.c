@@ -241,6 +241,7 @@ main(void)
 {
   Suite *s = suite_create("cpu_views");
   TCase *tc = tcase_create("views");
+  tcase_set_timeout(tc, 30); /* sanitizer builds on a busy CI host */
   tcase_add_test(tc, cpuinfo_renumbers_and_counts);
   tcase_add_test(tc, cpuinfo_threads_of_one_core);
   tcase_add_test(tc, cpuinfo_other_architectures);

@@ -106,6 +106,7 @@ main(void)
 {
   Suite *s = suite_create("cpuset");
   TCase *tc = tcase_create("cpuset");
+  tcase_set_timeout(tc, 30); /* sanitizer builds on a busy CI host */
   tcase_add_test(tc, list_roundtrip);
   tcase_add_test(tc, list_rejects_garbage);
   tcase_add_test(tc, members);
