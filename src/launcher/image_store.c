@@ -338,7 +338,7 @@ static void
 container_layers(const char *root, PlcState *st, GHashTable *into)
 {
   const char *rootfs = plc_state_get_string(st, "Rootfs");
-  g_autofree char *prefix = g_build_filename(root, "layers", "", NULL);
+  g_autofree char *prefix = g_strconcat(root, "/layers/", NULL);
   if (rootfs == NULL)
     return;
   g_auto(GStrv) parts = g_strsplit(rootfs, ":", -1);
