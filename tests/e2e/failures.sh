@@ -73,7 +73,7 @@ assert_unchanged "--rm after exit"
 snapshot
 "$PROCLENS" run --rm --no-lxcfs --name "killed-$$" "$ROOTFS" sleep 100 >"$OUT" 2>"$ERR" &
 runner=$!
-for _ in $(seq 50); do "$PROCLENS" inspect "killed-$$" >/dev/null 2>&1 && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$("$PROCLENS" inspect -f '{{.State.Status}}' "killed-$$" 2>/dev/null)" = running ] && break; sleep 0.1; done
 "$PROCLENS" kill "killed-$$" >/dev/null
 wait "$runner"; RC=$?
 check_eq "--rm container killed with SIGKILL: run exits 137" 137 "$RC"

@@ -55,7 +55,7 @@ check_eq "exec returns the command's status" 9 "$RC"
 prun exec "$NAME" /no/such
 check_eq "exec of a missing command exits 127" 127 "$RC"
 
-sleep 0.3
+for _ in $(seq 100); do "$PROCLENS" logs "$NAME" 2>/dev/null | grep -q oops && break; sleep 0.1; done
 prun logs "$NAME"
 check "logs shows stdout" grep -qx started "$OUT"
 check "logs shows stderr" grep -qx oops "$OUT"
@@ -107,7 +107,7 @@ check_eq "rm -f of a running container succeeds" 0 "$RC"
 assert_gone "$id3" "rm -f"
 prun run -d --rm --lxcfs-dir "$MNT" "$ROOTFS" sleep 0.3
 id4=$(cat "$OUT")
-for _ in $(seq 50); do [ -e "$PL_STATE_ROOT/$id4" ] || break; sleep 0.1; done
+for _ in $(seq 300); do [ -e "$PL_STATE_ROOT/$id4" ] || break; sleep 0.1; done
 assert_gone "$id4" "run -d --rm after the command ended"
 
 # Unknown containers: a clear error, exit 1.
