@@ -7,7 +7,13 @@
 . "$(dirname "$0")/e2e-lib.bash"
 e2e_require
 e2e_require_daemon
-PROBE=${SYSINFO_PROBE:-${PROCLENS_BUILD_ROOT:-}/tests/e2e/sysinfo_probe}
+# The probe is built beside the launcher (build/src/launcher/proclens -> build/tests/e2e/);
+# the v2 guest passes only PROCLENS, hence the fallbacks.
+PROBE=${SYSINFO_PROBE:-}
+for p in "${PROCLENS_BUILD_ROOT:-/nonexistent}/tests/e2e/sysinfo_probe" \
+  "$(dirname "$PROCLENS")/../../tests/e2e/sysinfo_probe"; do
+  [ -n "$PROBE" ] || { [ -x "$p" ] && PROBE=$p; }
+done
 [ -x "$PROBE" ] || skip_all "the probe ($PROBE) is not built"
 
 # Under AddressSanitizer (CI) freed memory sits in a quarantine, which would read as RSS
