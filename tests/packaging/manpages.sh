@@ -33,4 +33,7 @@ if [ -n "${PROCLENS:-}" ] && [ -x "$PROCLENS" ]; then
     check "proclens(1) documents run $o" grep -q -- "$o" <<<"$proclens_page"
   done
 fi
+check "the bash completion parses (bash -n)" bash -n "$SRC/packaging/bash-completion/proclens"
+check "the bash completion registers _proclens for proclens" \
+  bash -c "_init_completion() { return 1; }; source '$SRC/packaging/bash-completion/proclens' && complete -p proclens | grep -q _proclens"
 finish

@@ -23,6 +23,15 @@ out=$(echo '{"ociVersion":"1.0.2","id":"x","pid":1,"bundle":"/nonexistent"}' | "
 check "a bundle without config.json: exit 1 naming it" \
   sh -c "[ $rc = 1 ] && echo '$out' | grep -q /nonexistent/config.json"
 
+# --- the hooks.d entry for podman and CRI-O --------------------------------------------------
+hooks_json=${PROCLENS_BUILD_ROOT:?}/packaging/proclens-oci-hook.json
+check "hooks.d/proclens.json: createContainer, always, the installed hook" python3 -c '
+import json, sys
+h = json.load(open(sys.argv[1]))
+assert h["version"] == "1.0.0" and h["stages"] == ["createContainer"] and h["when"] == {"always": True}
+assert h["hook"]["path"].endswith("/proclens/proclens-oci-hook")
+' "$hooks_json"
+
 # --- the bundle ----------------------------------------------------------------------------
 bundle=$work/bundle
 rootfs=$bundle/rootfs
