@@ -95,6 +95,8 @@ printf '[daemon]\nlog-level=chatty\n' >"$conf"
 check "an invalid file: the start fails" sh -c '! timeout 60 systemctl start proclensd.service'
 check "the journal names the file, line and key" \
   sh -c "journalctl -u proclensd.service --no-pager -o cat | grep -q \"$conf:2: \\[daemon\\] log-level: 'chatty'\""
+# Restart=on-failure keeps retrying with the bad file: stop that before fixing the file.
+systemctl stop proclensd.service 2>/dev/null
 systemctl reset-failed proclensd.service 2>/dev/null
 
 # --- restart ---------------------------------------------------------------------------------------
