@@ -15,7 +15,8 @@ typedef struct {
   /* CPU and time views (issue 4). The state objects lock internally (sharded), so
    * producers may use them through a const context from any thread. */
   char *sys_root;             /* sysfs root for the host's CPU directories (default /sys) */
-  gboolean quota_cap;         /* cap visible CPUs at ceil(quota/period); default TRUE */
+  gboolean quota_cap;         /* cap visible CPUs at ceil(quota/period); default TRUE; read
+                               * with g_atomic_int_get (a reload may change it) */
   gboolean loadavg_enabled;   /* per-container load averages; FALSE shows the host's */
   gboolean swap_enabled;      /* FALSE: a limited caller sees no swap (SwapTotal 0); default TRUE */
   PlStatState *stat_state;    /* monotonic per-container proc/stat counters */

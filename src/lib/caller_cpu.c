@@ -54,7 +54,7 @@ pl_caller_cpu(const PlContext *ctx, pid_t pid, PlCallerCpu *ret_caller, GError *
   }
   if (!pl_cg_membership_read(ctx->proc_root, pid, &ret_caller->membership, error))
     return FALSE;
-  pl_cpu_view_read(ctx->layout, &ret_caller->membership, &online, ctx->quota_cap,
+  pl_cpu_view_read(ctx->layout, &ret_caller->membership, &online, g_atomic_int_get(&ctx->quota_cap),
                    &ret_caller->view);
   ret_caller->host = !ret_caller->view.limited &&
                      node_is_root(ctx->layout, &ret_caller->membership, PL_CTRL_CPUACCT) &&

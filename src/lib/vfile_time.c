@@ -79,8 +79,8 @@ pl_produce_loadavg(const PlContext *ctx, pid_t pid, GString *out, GError **error
 
   if (pid > 0 && !pl_cg_membership_read(ctx->proc_root, pid, &membership, error))
     return FALSE;
-  if (pid <= 0 || !ctx->loadavg_enabled || !pl_cg_task_node(ctx->layout, &membership, &node) ||
-      pl_cg_node_depth(&node) == 0) {
+  if (pid <= 0 || !g_atomic_int_get(&ctx->loadavg_enabled) ||
+      !pl_cg_task_node(ctx->layout, &membership, &node) || pl_cg_node_depth(&node) == 0) {
     if (!pl_read_file(path, &host, NULL, error))
       return FALSE;
     g_string_append(out, host);
