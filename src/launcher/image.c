@@ -15,8 +15,10 @@
 static char *image_root_opt;
 
 #define ROOT_ENTRY                                                                                 \
-  {"image-root", 0, 0, G_OPTION_ARG_FILENAME, &image_root_opt,                                     \
-   "The image store (default $PROCLENS_IMAGE_ROOT, else " PLC_IMAGE_ROOT_DEFAULT ")", "DIR"}
+  {                                                                                                \
+    "image-root", 0, 0, G_OPTION_ARG_FILENAME, &image_root_opt,                                    \
+        "The image store (default $PROCLENS_IMAGE_ROOT, else " PLC_IMAGE_ROOT_DEFAULT ")", "DIR"   \
+  }
 
 static int
 cmd_import(int argc, char **argv)
@@ -76,9 +78,7 @@ cmd_ls(int argc, char **argv)
   g_autoptr(GError) error = NULL;
   gboolean quiet = FALSE;
   const GOptionEntry entries[] = {
-      ROOT_ENTRY,
-      {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print the ids only", NULL},
-      {NULL}};
+      ROOT_ENTRY, {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print the ids only", NULL}, {NULL}};
   if (!plc_cli_parse("image ls", "", "List images.",
                      "One line per image name (an image without a name shows <none>): name, tag,\n"
                      "short id, number of layers, size of its unpacked layers, import time.",
@@ -91,8 +91,8 @@ cmd_ls(int argc, char **argv)
     return 1;
   }
   if (!quiet)
-    printf("%-30s %-12s %-12s %-6s %-10s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "LAYERS",
-           "SIZE", "CREATED");
+    printf("%-30s %-12s %-12s %-6s %-10s %s\n", "REPOSITORY", "TAG", "IMAGE ID", "LAYERS", "SIZE",
+           "CREATED");
   for (guint i = 0; i < images->len; i++) {
     PlcImage *im = images->pdata[i];
     if (quiet) {
@@ -218,8 +218,9 @@ cmd_rm(int argc, char **argv)
     }
     g_autoptr(GPtrArray) users = plc_image_containers_using(root, im);
     if (users->len > 0 && !force) {
-      fprintf(stderr, "proclens image rm: image %s is used by container %s: remove it first, or "
-                      "use image rm -f\n",
+      fprintf(stderr,
+              "proclens image rm: image %s is used by container %s: remove it first, or "
+              "use image rm -f\n",
               argv[i], (char *)users->pdata[0]);
       rc = 1;
       continue;

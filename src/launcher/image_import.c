@@ -159,8 +159,8 @@ descriptor_blob(Import *im, JsonObject *desc, PlcMediaKind want, gboolean *ret_c
   const char *media = string_member(desc, "mediaType");
   const char *digest = string_member(desc, "digest");
   const char *hex;
-  gint64 size = json_object_has_member(desc, "size") ? json_object_get_int_member(desc, "size")
-                                                      : -1;
+  gint64 size =
+      json_object_has_member(desc, "size") ? json_object_get_int_member(desc, "size") : -1;
 
   if (digest == NULL) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "descriptor without a digest");
@@ -249,8 +249,7 @@ import_oci(Import *im, const char *ref, GError **error)
   if (chosen == NULL)
     return FALSE;
 
-  g_autofree char *manifest_path =
-      descriptor_blob(im, chosen, PLC_MEDIA_MANIFEST, NULL, error);
+  g_autofree char *manifest_path = descriptor_blob(im, chosen, PLC_MEDIA_MANIFEST, NULL, error);
   if (manifest_path == NULL) {
     g_prefix_error(error, "manifest: ");
     return FALSE;
@@ -262,8 +261,8 @@ import_oci(Import *im, const char *ref, GError **error)
   JsonNode *cn = json_object_get_member(mo, "config");
   JsonNode *ln = json_object_get_member(mo, "layers");
   if (cn == NULL || !JSON_NODE_HOLDS_OBJECT(cn) || ln == NULL || !JSON_NODE_HOLDS_ARRAY(ln)) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                "manifest %s: no config or layers", manifest_path);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "manifest %s: no config or layers",
+                manifest_path);
     return FALSE;
   }
   g_autofree char *config_path =

@@ -8,8 +8,8 @@
 static gboolean
 name_char(char c)
 {
-  return g_ascii_islower(c) || g_ascii_isdigit(c) || c == '.' || c == '_' || c == '-' ||
-         c == '/' || c == ':';
+  return g_ascii_islower(c) || g_ascii_isdigit(c) || c == '.' || c == '_' || c == '-' || c == '/' ||
+         c == ':';
 }
 
 gboolean
@@ -137,8 +137,8 @@ plc_whiteout_classify(const char *clean_path, char **ret_target)
   }
   if (g_str_has_prefix(base, ".wh..wh.") || base[4] == '\0')
     return PLC_WHITEOUT_FILE; /* AUFS bookkeeping (.wh..wh.plnk, ...): nothing to create */
-  *ret_target = slash ? g_strdup_printf("%.*s/%s", (int)dirlen, clean_path, base + 4)
-                      : g_strdup(base + 4);
+  *ret_target =
+      slash ? g_strdup_printf("%.*s/%s", (int)dirlen, clean_path, base + 4) : g_strdup(base + 4);
   return PLC_WHITEOUT_FILE;
 }
 

@@ -120,8 +120,7 @@ strv_member(JsonObject *o, const char *member, char ***ret, GError **error)
   *ret = (char **)g_ptr_array_free(g_steal_pointer(&v), FALSE);
   return TRUE;
 bad:
-  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not an array of strings",
-              member);
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "%s: not an array of strings", member);
   return FALSE;
 }
 
@@ -281,8 +280,7 @@ plc_image_lookup(const char *root, const char *ref, GError **error)
       if (!g_str_has_prefix(im->id, q))
         continue;
       if (found) {
-        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "image id prefix '%s' is ambiguous",
-                    ref);
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "image id prefix '%s' is ambiguous", ref);
         return NULL;
       }
       found = im;
@@ -303,8 +301,7 @@ plc_image_lowerdir(const char *root, const PlcImage *image, GError **error)
   guint n = g_strv_length(image->layers);
 
   if (n == 0) {
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "image %.12s has no layers",
-                image->id);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "image %.12s has no layers", image->id);
     return NULL;
   }
   if (strpbrk(root, ",:\\")) {

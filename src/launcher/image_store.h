@@ -20,12 +20,12 @@ typedef struct {
 } PlcImageConfig;
 
 typedef struct {
-  char *id;         /* sha256 hex */
-  char **names;     /* "name:tag" */
-  char **layers;    /* "sha256:<hex>", bottom first */
+  char *id;      /* sha256 hex */
+  char **names;  /* "name:tag" */
+  char **layers; /* "sha256:<hex>", bottom first */
   PlcImageConfig config;
-  char *created;    /* RFC 3339, when imported */
-  char *source;     /* "oci", "docker-save", "rootfs-tar" */
+  char *created; /* RFC 3339, when imported */
+  char *source;  /* "oci", "docker-save", "rootfs-tar" */
 } PlcImage;
 
 void plc_image_free(PlcImage *image);

@@ -174,11 +174,11 @@ plc_archive_unpack(const char *archive_path, const char *dest, PlcUnpackMode mod
   struct archive *out = archive_write_disk_new();
   /* No standard lookup: owners stay the image's numeric ids. SECURE_* guards against
    * writing through a symlink an earlier entry planted, and against "..". */
-  int flags = ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-              ARCHIVE_EXTRACT_UNLINK;
+  int flags =
+      ARCHIVE_EXTRACT_SECURE_SYMLINKS | ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_UNLINK;
   if (mode == PLC_UNPACK_LAYER)
-    flags |= ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER |
-             ARCHIVE_EXTRACT_XATTR;
+    flags |=
+        ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_XATTR;
   archive_write_disk_set_options(out, flags);
 
   while ((r = archive_read_next_header(in, &entry)) == ARCHIVE_OK) {
@@ -199,8 +199,7 @@ plc_archive_unpack(const char *archive_path, const char *dest, PlcUnpackMode mod
     if (!make_parents(dest, clean, error))
       goto out;
     if (archive_write_header(out, entry) < ARCHIVE_WARN) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", clean,
-                  archive_error_string(out));
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", clean, archive_error_string(out));
       goto out;
     }
     if (archive_entry_size(entry) > 0) {
@@ -219,8 +218,7 @@ plc_archive_unpack(const char *archive_path, const char *dest, PlcUnpackMode mod
       }
     }
     if (archive_write_finish_entry(out) < ARCHIVE_WARN) {
-      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", clean,
-                  archive_error_string(out));
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "%s: %s", clean, archive_error_string(out));
       goto out;
     }
   }

@@ -142,9 +142,8 @@ START_TEST(test_media_types)
   ck_assert_int_eq(plc_media_type_kind("application/vnd.oci.image.layer.v1.tar+gzip", &z),
                    PLC_MEDIA_LAYER);
   ck_assert(z);
-  ck_assert_int_eq(
-      plc_media_type_kind("application/vnd.docker.image.rootfs.diff.tar.gzip", &z),
-      PLC_MEDIA_LAYER);
+  ck_assert_int_eq(plc_media_type_kind("application/vnd.docker.image.rootfs.diff.tar.gzip", &z),
+                   PLC_MEDIA_LAYER);
   ck_assert(z);
   ck_assert_int_eq(plc_media_type_kind("application/vnd.oci.image.manifest.v1+json", NULL),
                    PLC_MEDIA_MANIFEST);
