@@ -201,6 +201,18 @@ fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off
   fuse_reply_err(req, EROFS);
 }
 
+/* sendfile(2) and splice(2) read through the page cache and stop at the inode's size, and
+ * a short read there shrinks that size to the length of one caller's content. Before each
+ * open, store nothing at TREE_FILE_SIZE: the kernel grows the size back, so the next pass,
+ * whoever reads it, is not cut at an earlier caller's length. */
+static void
+restore_file_size(const FsState *fs, fuse_ino_t ino)
+{
+  struct fuse_bufvec nothing = FUSE_BUFVEC_INIT(0);
+  if (fs->session != NULL)
+    fuse_lowlevel_notify_store(fs->session, ino, TREE_FILE_SIZE, &nothing, 0);
+}
+
 static void
 fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
@@ -230,6 +242,7 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   fi->direct_io = 1;
   fi->keep_cache = 0;
   fi->fh = (uint64_t)(uintptr_t)of;
+  restore_file_size(fs, ino);
   if (fuse_reply_open(req, fi) != 0) {
     g_string_free(of->content, TRUE);
     g_mutex_clear(&of->lock);

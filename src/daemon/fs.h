@@ -9,6 +9,7 @@
 typedef struct {
   const PlContext *ctx;
   const Tree *tree;
+  struct fuse_session *session; /* for notifications to the kernel; set once mounted */
 } FsState;
 
 extern const struct fuse_lowlevel_ops fs_operations;

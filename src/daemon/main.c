@@ -262,6 +262,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx)
     g_printerr("proclensd: invalid FUSE options\n");
     return 1;
   }
+  state.session = se;
   /* libfuse leaves ignored signals alone, and shells start background jobs with SIGINT
    * ignored; the daemon promises to stop on both, so take them back first. */
   signal(SIGINT, SIG_DFL);

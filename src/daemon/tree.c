@@ -112,9 +112,9 @@ tree_stat(const Tree *tree, const TreeNode *node, struct stat *ret_stat)
     ret_stat->st_mode = S_IFDIR | 0555;
     ret_stat->st_nlink = 2;
   } else {
-    /* Size 0, like procfs: readers read until EOF, and direct I/O ignores the size. */
     ret_stat->st_mode = S_IFREG | 0444;
     ret_stat->st_nlink = 1;
+    ret_stat->st_size = TREE_FILE_SIZE;
   }
   ret_stat->st_blksize = 4096;
   ret_stat->st_atime = ret_stat->st_mtime = ret_stat->st_ctime = tree->created;

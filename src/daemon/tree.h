@@ -6,6 +6,12 @@
 #include <glib.h>
 #include <sys/stat.h>
 
+/* The size files report. read(2) with direct I/O ignores it and reads to EOF, but
+ * sendfile(2)/splice(2) (busybox cat) go through the page cache on kernels >= 6.5 and stop
+ * at i_size: a size 0 like procfs's would make them read nothing. A short read tells the
+ * kernel the real length of each pass. */
+#define TREE_FILE_SIZE (1 << 20)
+
 typedef struct TreeNode TreeNode;
 struct TreeNode {
   guint64 ino;

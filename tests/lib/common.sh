@@ -53,7 +53,7 @@ finish() {
   echo "1..$_pl_n"
   exit $_pl_failed
 }
-trap '_pl_run_cleanups' EXIT
+trap '_pl_run_cleanups; _pl_remove_tmpdirs' EXIT
 trap 'exit 130' INT TERM
 
 # --- cgroups -----------------------------------------------------------------------------
@@ -136,8 +136,10 @@ daemon_stop() {
   rm -f "$mnt.log"; rmdir "$mnt" 2>/dev/null
   return 0
 }
-# A fresh temporary directory, removed at exit.
-pl_tmpdir() { local d; d=$(mktemp -d "/tmp/$PL_PREFIX-XXXXXX"); on_exit "rm -rf '$d'"; echo "$d"; }
+# A fresh temporary directory, removed at exit. Callers use $(pl_tmpdir), a subshell whose
+# on_exit would be lost, so the exit trap removes every /tmp/$PL_PREFIX-* instead.
+pl_tmpdir() { mktemp -d "/tmp/$PL_PREFIX-XXXXXX"; }
+_pl_remove_tmpdirs() { rm -rf --one-file-system /tmp/"$PL_PREFIX"-* 2>/dev/null; }
 
 # meminfo_kb FILE KEY: the kB value of KEY in a meminfo-format file.
 meminfo_kb() { awk -v k="$2:" '$1 == k { print $2 }' "$1"; }
