@@ -3,6 +3,8 @@
 #include "proclens/loadavg.h"
 #include "proclens/tasks.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <string.h>
 
 guint64
@@ -164,8 +166,15 @@ ensure_thread(PlLoadavg *l)
   if (g_atomic_pointer_get(&l->thread) != NULL)
     return;
   g_mutex_lock(&l->thread_lock);
-  if (l->thread == NULL && !l->stopping)
+  if (l->thread == NULL && !l->stopping) {
+    /* The sampler must never take the program's signals (a SIGTERM delivered to it would
+     * not wake the thread that ends the FUSE loop), so it starts with all of them blocked. */
+    sigset_t all, saved;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &saved);
     g_atomic_pointer_set(&l->thread, g_thread_new("pl-loadavg", sampler_main, l));
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+  }
   g_mutex_unlock(&l->thread_lock);
 }
 
