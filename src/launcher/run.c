@@ -11,6 +11,7 @@
 #include "volume.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,6 +130,15 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
   g_autoptr(PlcImage) image = NULL;
   g_auto(GStrv) env = NULL;
   const char *user = o->user;
+  /* A path (image references never start with '/' or '.') must be a directory. */
+  if (argv[1][0] == '/' || argv[1][0] == '.') {
+    struct stat st;
+    int err = stat(argv[1], &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    if (err != 0) {
+      plc_set_errno(error, err, "rootfs %s", argv[1]);
+      return NULL;
+    }
+  }
   if (g_file_test(argv[1], G_FILE_TEST_IS_DIR)) {
     cfg->rootfs = realpath(argv[1], NULL);
     if (cfg->rootfs == NULL) {

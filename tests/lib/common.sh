@@ -123,7 +123,9 @@ daemon_start() {
   on_exit "daemon_stop '$mnt'"
   local i
   for i in $(seq 1 100); do
-    if grep -q " $mnt fuse" /proc/self/mounts && [ -e "$mnt/proc/meminfo" ]; then return 0; fi
+    # Reading (not stat, which cached attributes can answer) proves a live daemon serves:
+    # a dead predecessor's mount fails with ENOTCONN until the new daemon replaces it.
+    if grep -q " $mnt fuse" /proc/self/mounts && grep -qs MemTotal "$mnt/proc/meminfo"; then return 0; fi
     kill -0 "$PL_DAEMON_PID" 2>/dev/null || { diag "proclensd exited:"; sed 's/^/#   /' "$mnt.log"; return 1; }
     sleep 0.05
   done
