@@ -65,6 +65,9 @@ json.dump(c, open(path, "w"), indent=2)
 PY
 }
 runc_root=$work/runc
+# runc makes $cgpath in every hierarchy it finds (devices, freezer, name=systemd, unified…) and
+# removes only the leaf; this runs last and removes what is left, parent included.
+on_exit "for d in $PL_CG_ROOT/*/$PL_PREFIX $PL_CG_ROOT/$PL_PREFIX; do [ -d \"\$d\" ] || continue; rmdir \"\$d/oci\" 2>/dev/null; rmdir \"\$d\"; done"
 on_exit "runc --root '$runc_root' delete -f proclens-test-$$ 2>/dev/null"
 for d in $(cg_dirs oci); do on_exit "cg_rmdir '$d'"; done
 run_container() {
