@@ -119,7 +119,7 @@ install_sysinfo_filter(int sock)
   int listener = plc_seccomp_install_sysinfo(NULL);
   if (listener < 0)
     return;
-  plc_sysinfo_send_fd(sock, listener, NULL);
+  plc_send_fd(sock, listener, MSG_SECCOMP, "the sysinfo listener", NULL);
   close(listener);
 }
 
@@ -181,7 +181,8 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
   if (cfg->tty) {
     int master;
     g_autofree char *slave = NULL;
-    if (!plc_pty_open(&master, &slave, &error) || !plc_send_fd(sock, master, &error) ||
+    if (!plc_pty_open(&master, &slave, &error) ||
+        !plc_send_fd(sock, master, MSG_PTY, "the pty to the launcher", &error) ||
         !plc_rootfs_bind_console(slave, &error) || !plc_pty_make_controlling(slave, &error))
       die_setup(sock, error, "terminal");
     close(master);
@@ -720,7 +721,8 @@ exec_child(const PlcExecSpec *spec, int sock, int monitor_sock, const sigset_t *
   if (spec->tty) {
     int master;
     g_autofree char *slave = NULL;
-    if (!plc_pty_open(&master, &slave, &error) || !plc_send_fd(sock, master, &error) ||
+    if (!plc_pty_open(&master, &slave, &error) ||
+        !plc_send_fd(sock, master, MSG_PTY, "the pty to the launcher", &error) ||
         !plc_pty_make_controlling(slave, &error))
       die_setup(sock, error, "terminal");
     close(master);
@@ -785,8 +787,7 @@ plc_container_exec(PlcState *state, const PlcExecSpec *spec, GError **error)
 
   /* Connect to the monitor while its state directory is still reachable (before setns). */
   int monitor_sock = -1;
-  if (!spec->no_sysinfo &&
-      g_strcmp0(plc_state_get_string(state, "State.Sysinfo"), "served") == 0)
+  if (!spec->no_sysinfo && g_strcmp0(plc_state_get_string(state, "State.Sysinfo"), "served") == 0)
     monitor_sock = plc_sysinfo_connect(state->dir, NULL);
   if (!join_cgroups(state, error) || !plc_ns_join(target, error)) {
     if (monitor_sock >= 0)

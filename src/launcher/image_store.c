@@ -102,6 +102,8 @@ strv_node(char **v)
 static gboolean
 strv_member(JsonObject *o, const char *member, char ***ret, GError **error)
 {
+  /* Declared before any goto: jumping over an initialised g_autoptr would free garbage. */
+  g_autoptr(GPtrArray) v = NULL;
   *ret = NULL;
   JsonNode *n = json_object_get_member(o, member);
   if (n == NULL || JSON_NODE_HOLDS_NULL(n))
@@ -109,7 +111,7 @@ strv_member(JsonObject *o, const char *member, char ***ret, GError **error)
   if (!JSON_NODE_HOLDS_ARRAY(n))
     goto bad;
   JsonArray *a = json_node_get_array(n);
-  g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
+  v = g_ptr_array_new_with_free_func(g_free);
   for (guint i = 0; i < json_array_get_length(a); i++) {
     JsonNode *e = json_array_get_element(a, i);
     if (!JSON_NODE_HOLDS_VALUE(e) || json_node_get_value_type(e) != G_TYPE_STRING)

@@ -60,29 +60,6 @@ plc_pty_make_controlling(const char *slave_path, GError **error)
 }
 
 gboolean
-plc_send_fd(int sock, int fd, GError **error)
-{
-  char tag = 'T';
-  struct iovec iov = {.iov_base = &tag, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
-    plc_set_errno(error, errno, "send the pty to the launcher");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-gboolean
 plc_tty_raw(int fd, struct termios *ret_saved)
 {
   struct termios t;

@@ -12,7 +12,6 @@ gboolean plc_pty_open(int *ret_master, char **ret_slave_path, GError **error);
 gboolean plc_pty_make_controlling(const char *slave_path, GError **error);
 
 /* Passing a descriptor over a unix socket (SCM_RIGHTS) with a small tag. */
-gboolean plc_send_fd(int sock, int fd, GError **error);
 
 /* Raw mode for the host's terminal; restore with plc_tty_restore. */
 gboolean plc_tty_raw(int fd, struct termios *ret_saved);

@@ -97,8 +97,7 @@ answer(PlcSysinfoResponder *r, int listener)
       resp->error = -EFAULT;
     } else {
       guint64 addr = req->data.args[0];
-      ssize_t n = addr > (guint64)G_MAXINT64 ? -1
-                                              : pwrite(mem, &info, sizeof info, (off_t)addr);
+      ssize_t n = addr > (guint64)G_MAXINT64 ? -1 : pwrite(mem, &info, sizeof info, (off_t)addr);
       if (n != (ssize_t)sizeof info)
         resp->error = -EFAULT;
       close(mem);
@@ -292,32 +291,9 @@ plc_sysinfo_connect(const char *state_dir, GError **error)
 }
 
 gboolean
-plc_sysinfo_send_fd(int sock, int listener, GError **error)
-{
-  char tag = 'S';
-  struct iovec iov = {.iov_base = &tag, .iov_len = 1};
-  union {
-    char buf[CMSG_SPACE(sizeof(int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = {
-      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
-  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &listener, sizeof(int));
-  if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
-    plc_set_errno(error, errno, "hand the sysinfo listener to the monitor");
-    return FALSE;
-  }
-  return TRUE;
-}
-
-gboolean
 plc_sysinfo_send_listener(int sock, int listener, GError **error)
 {
-  if (!plc_sysinfo_send_fd(sock, listener, error))
+  if (!plc_send_fd(sock, listener, 'S', "the sysinfo listener to the monitor", error))
     return FALSE;
   /* Wait (bounded) for the monitor's acknowledgement, so the listener is not in flight
    * when the command starts; without it the command still runs. */

@@ -28,7 +28,6 @@ guint64 plc_sysinfo_responder_answered(PlcSysinfoResponder *responder);
  * -1 with an error when no monitor serves the container. */
 int plc_sysinfo_connect(const char *state_dir, GError **error);
 /* Sends a listener over a socket (one byte 'S' with SCM_RIGHTS). */
-gboolean plc_sysinfo_send_fd(int sock, int listener, GError **error);
 /* Hands a listener to the monitor over a connected socket and waits (5 s at most) for
  * its acknowledgement. */
 gboolean plc_sysinfo_send_listener(int sock, int listener, GError **error);

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -258,4 +259,26 @@ plc_now_rfc3339(void)
   gmtime_r(&ts.tv_sec, &tm);
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   return g_strdup_printf("%s.%09ldZ", buf, ts.tv_nsec);
+}
+
+gboolean
+plc_send_fd(int sock, int fd, char tag, const char *what, GError **error)
+{
+  struct iovec iov = {.iov_base = &tag, .iov_len = 1};
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  if (sendmsg(sock, &msg, MSG_NOSIGNAL) < 0) {
+    plc_set_errno(error, errno, "send %s", what);
+    return FALSE;
+  }
+  return TRUE;
 }

@@ -31,3 +31,7 @@ gboolean plc_pid_alive(pid_t pid, guint64 start_time);
 
 /* RFC 3339 UTC timestamp of now, with nanoseconds, like docker's. */
 char *plc_now_rfc3339(void);
+
+/* Sends fd over a unix socket (SCM_RIGHTS) with a one-byte tag telling the receiver what it
+ * is; `what` names it in the error. */
+gboolean plc_send_fd(int sock, int fd, char tag, const char *what, GError **error);

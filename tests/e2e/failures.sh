@@ -26,7 +26,7 @@ fails() {
 
 fails "missing rootfs" 125 "rootfs $TMP/nope: No such file" --no-lxcfs "$TMP/nope" true
 touch "$TMP/file"
-fails "rootfs is a file" 125 "not a directory" --no-lxcfs "$TMP/file" true
+fails "rootfs is a file" 125 "rootfs $TMP/file: Not a directory" --no-lxcfs "$TMP/file" true
 fails "no ROOTFS at all" 125 "missing ROOTFS" --no-lxcfs
 fails "bad option" 125 "Unknown option" --no-lxcfs --bogus "$ROOTFS" true
 fails "bad size" 125 "invalid size '12q'" --no-lxcfs -m 12q "$ROOTFS" true
