@@ -234,17 +234,6 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
 /* ---- the launcher's side --------------------------------------------------------------- */
 
 static JsonNode *
-strv_node(char **v)
-{
-  JsonArray *a = json_array_new();
-  for (char **p = v; p && *p; p++)
-    json_array_add_string_element(a, *p);
-  JsonNode *n = json_node_new(JSON_NODE_ARRAY);
-  json_node_take_array(n, a);
-  return n;
-}
-
-static JsonNode *
 initial_state(PlcConfig *cfg, PlcCgroup *cg, const char *state_dir)
 {
   g_autofree char *now = plc_now_rfc3339();
@@ -264,7 +253,7 @@ initial_state(PlcConfig *cfg, PlcCgroup *cg, const char *state_dir)
   json_builder_set_member_name(b, "Path");
   json_builder_add_string_value(b, cfg->argv[0]);
   json_builder_set_member_name(b, "Args");
-  json_builder_add_value(b, strv_node(cfg->argv + 1));
+  json_builder_add_value(b, plc_json_strv(cfg->argv + 1));
   json_builder_set_member_name(b, "Rootfs");
   json_builder_add_string_value(b, cfg->rootfs);
   json_builder_set_member_name(b, "StateDir");
@@ -291,8 +280,8 @@ initial_state(PlcConfig *cfg, PlcCgroup *cg, const char *state_dir)
   JsonObject *c = json_object_new();
   json_object_set_string_member(c, "Hostname", cfg->hostname);
   json_object_set_string_member(c, "User", user);
-  json_object_set_member(c, "Env", strv_node(cfg->env));
-  json_object_set_member(c, "Cmd", strv_node(cfg->argv));
+  json_object_set_member(c, "Env", plc_json_strv(cfg->env));
+  json_object_set_member(c, "Cmd", plc_json_strv(cfg->argv));
   json_object_set_string_member(c, "WorkingDir", cfg->workdir ? cfg->workdir : "");
   json_object_set_boolean_member(c, "Tty", cfg->tty);
   json_object_set_boolean_member(c, "OpenStdin", cfg->interactive);

@@ -67,17 +67,7 @@ int
 plc_image_store_lock(const char *root, GError **error)
 {
   g_autofree char *path = g_build_filename(root, ".lock", NULL);
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    plc_set_errno(error, errno, "open %s", path);
-    return -1;
-  }
-  if (flock(fd, LOCK_EX) < 0) {
-    plc_set_errno(error, errno, "lock %s", path);
-    close(fd);
-    return -1;
-  }
-  return fd;
+  return plc_lock_file(path, error);
 }
 
 char *
@@ -85,17 +75,6 @@ plc_image_layer_dir(const char *root, const char *digest)
 {
   const char *hex = strchr(digest, ':');
   return g_build_filename(root, "layers", hex ? hex + 1 : digest, NULL);
-}
-
-static JsonNode *
-strv_node(char **v)
-{
-  JsonArray *a = json_array_new();
-  for (char **p = v; p && *p; p++)
-    json_array_add_string_element(a, *p);
-  JsonNode *n = json_node_new(JSON_NODE_ARRAY);
-  json_node_take_array(n, a);
-  return n;
 }
 
 /* A JSON array of strings, or NULL (missing or null member); anything else is an error. */
@@ -157,17 +136,17 @@ plc_image_to_json(const PlcImage *image)
 {
   JsonObject *o = json_object_new();
   json_object_set_string_member(o, "Id", image->id);
-  json_object_set_member(o, "Names", strv_node(image->names));
-  json_object_set_member(o, "Layers", strv_node(image->layers));
+  json_object_set_member(o, "Names", plc_json_strv(image->names));
+  json_object_set_member(o, "Layers", plc_json_strv(image->layers));
   json_object_set_string_member(o, "Created", image->created ? image->created : "");
   json_object_set_string_member(o, "Source", image->source ? image->source : "");
   JsonObject *c = json_object_new();
   const PlcImageConfig *ic = &image->config;
   if (ic->entrypoint)
-    json_object_set_member(c, "Entrypoint", strv_node(ic->entrypoint));
+    json_object_set_member(c, "Entrypoint", plc_json_strv(ic->entrypoint));
   if (ic->cmd)
-    json_object_set_member(c, "Cmd", strv_node(ic->cmd));
-  json_object_set_member(c, "Env", strv_node(ic->env));
+    json_object_set_member(c, "Cmd", plc_json_strv(ic->cmd));
+  json_object_set_member(c, "Env", plc_json_strv(ic->env));
   json_object_set_string_member(c, "WorkingDir", ic->workdir ? ic->workdir : "");
   json_object_set_string_member(c, "User", ic->user ? ic->user : "");
   json_object_set_object_member(o, "Config", c);

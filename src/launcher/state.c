@@ -263,17 +263,7 @@ plc_state_lock(GError **error)
   g_autofree char *path = g_build_filename(PLC_STATE_ROOT, ".lock", NULL);
   if (!plc_mkdir_p(PLC_STATE_ROOT, 0711, error))
     return -1;
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    plc_set_errno(error, errno, "open %s", path);
-    return -1;
-  }
-  if (flock(fd, LOCK_EX) < 0) {
-    plc_set_errno(error, errno, "lock %s", path);
-    close(fd);
-    return -1;
-  }
-  return fd;
+  return plc_lock_file(path, error);
 }
 
 char *
@@ -291,4 +281,15 @@ plc_id_generate(void)
   for (gsize i = 0; i < sizeof bytes; i++)
     g_string_append_printf(s, "%02x", bytes[i]);
   return g_string_free(s, FALSE);
+}
+
+JsonNode *
+plc_json_strv(char **v)
+{
+  JsonArray *a = json_array_new();
+  for (char **p = v; p && *p; p++)
+    json_array_add_string_element(a, *p);
+  JsonNode *n = json_node_new(JSON_NODE_ARRAY);
+  json_node_take_array(n, a);
+  return n;
 }

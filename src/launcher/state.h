@@ -54,3 +54,6 @@ char *plc_id_generate(void);
  * then unique id prefix; -1 with an error (G_IO_ERROR_NOT_FOUND or ambiguity) otherwise. */
 gint plc_id_match(const char *const *ids, const char *const *names, guint n, const char *query,
                   GError **error);
+
+/* A JSON array of the strings of v (NULL: an empty array); the caller owns the node. */
+JsonNode *plc_json_strv(char **v);

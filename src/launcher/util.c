@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -281,4 +282,20 @@ plc_send_fd(int sock, int fd, char tag, const char *what, GError **error)
     return FALSE;
   }
   return TRUE;
+}
+
+int
+plc_lock_file(const char *path, GError **error)
+{
+  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    plc_set_errno(error, errno, "open %s", path);
+    return -1;
+  }
+  if (flock(fd, LOCK_EX) < 0) {
+    plc_set_errno(error, errno, "lock %s", path);
+    close(fd);
+    return -1;
+  }
+  return fd;
 }

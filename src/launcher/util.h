@@ -35,3 +35,6 @@ char *plc_now_rfc3339(void);
 /* Sends fd over a unix socket (SCM_RIGHTS) with a one-byte tag telling the receiver what it
  * is; `what` names it in the error. */
 gboolean plc_send_fd(int sock, int fd, char tag, const char *what, GError **error);
+
+/* Opens (creating) and takes an exclusive flock on path; returns the fd to close to unlock. */
+int plc_lock_file(const char *path, GError **error);
