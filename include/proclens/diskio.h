@@ -20,6 +20,7 @@ void pl_blkio_parse(const char *bytes_text, const char *ios_text, GArray *ret_de
  * has no readable counters. */
 gboolean pl_cg_io_read(const PlCgNode *node, GArray *ret_devs);
 
-/* diskstats: the host's lines of the devices the container used, with its counters (fields
- * a cgroup does not count are 0); devices it never touched are left out. */
+/* diskstats: every line of the host's, with the container's counters (fields a cgroup does not
+ * count are 0; a device it never used, or a partition, counts 0 throughout: the cgroup counts
+ * whole disks). */
 void pl_render_diskstats(const char *host_diskstats, const GArray *devs, GString *out);

@@ -43,10 +43,12 @@ pl_render_diskstats(const char *host_diskstats, const GArray *devs, GString *out
     int used = 0;
     if (sscanf(*l, "%u %u %63s%n", &major, &minor, name, &used) != 3)
       continue;
+    /* Every host device stays listed (iostat, vmstat -d and exporters look devices up by
+     * name and expect a stable set); one the cgroup never used counts zero. */
+    static const PlDevIo unused;
     const PlDevIo *d = find_dev(devs, major, minor);
-    if (d == NULL || (d->rios == 0 && d->wios == 0 && d->dios == 0 && d->rbytes == 0 &&
-                      d->wbytes == 0 && d->dbytes == 0))
-      continue;
+    if (d == NULL)
+      d = &unused;
     guint nfields = MIN(host_field_count(*l + used), 17);
     /* reads merged sectors ms, writes merged sectors ms, in_flight io_ms weighted_ms,
      * discards merged sectors ms, flushes ms: a cgroup counts requests and bytes only. */

@@ -194,8 +194,10 @@ START_TEST(diskstats_render)
                    "254:0 rbytes=0 wbytes=0 rios=0 wios=0 dbytes=0 dios=0\n",
                    devs);
   pl_render_diskstats(host, devs, out);
-  /* sda only (vda untouched, sda1 not in io.stat); 17 numbers like the host's. */
-  ck_assert_str_eq(out->str, "   8       0 sda 10 0 2048 0 20 0 4096 0 0 0 0 1 0 8 0 0 0\n");
+  /* Every device; vda untouched and sda1 (not in io.stat) count 0; 17 numbers like the host's. */
+  ck_assert_str_eq(out->str, "   8       0 sda 10 0 2048 0 20 0 4096 0 0 0 0 1 0 8 0 0 0\n"
+                             "   8       1 sda1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n"
+                             " 254       0 vda 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0\n");
   /* An older kernel's 11 numbers. */
   g_string_truncate(out, 0);
   pl_render_diskstats("   8       0 sda 1 2 3 4 5 6 7 8 9 10 11\n", devs, out);
