@@ -236,6 +236,16 @@ controller_missing(GError **error, const char *ctrl, const char *option)
   return FALSE;
 }
 
+static gboolean
+weight_missing(GError **error, const char *dir)
+{
+  g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+              "--blkio-weight needs a proportional I/O scheduler (CFQ, BFQ or cgroup2's iocost); "
+              "%s has no weight file",
+              dir);
+  return FALSE;
+}
+
 static const char *
 v1_dir(const PlcCgroup *cg, const char *ctrl)
 {
@@ -243,6 +253,73 @@ v1_dir(const PlcCgroup *cg, const char *ctrl)
     if (strcmp(v1_controllers[i], ctrl) == 0)
       return cg->dir_of[i];
   return NULL;
+}
+
+/* v1: blkio.weight (CFQ) or, on kernels with BFQ only, blkio.bfq.weight; throttling rules
+ * one "MAJ:MIN RATE" line each. */
+static gboolean
+apply_blkio_v1(const char *dir, const PlcBlkio *b, GError **error)
+{
+  static const char *const files[PLC_THROTTLE_KINDS] = {
+      [PLC_READ_BPS] = "blkio.throttle.read_bps_device",
+      [PLC_WRITE_BPS] = "blkio.throttle.write_bps_device",
+      [PLC_READ_IOPS] = "blkio.throttle.read_iops_device",
+      [PLC_WRITE_IOPS] = "blkio.throttle.write_iops_device",
+  };
+  char buf[64];
+  if (b->weight > 0) {
+    const char *file = has_file(dir, "blkio.weight")       ? "blkio.weight"
+                       : has_file(dir, "blkio.bfq.weight") ? "blkio.bfq.weight"
+                                                           : NULL;
+    if (file == NULL)
+      return weight_missing(error, dir);
+    g_snprintf(buf, sizeof buf, "%u", b->weight);
+    if (!write_in(dir, file, buf, error))
+      return FALSE;
+  }
+  for (int k = 0; k < PLC_THROTTLE_KINDS; k++)
+    for (guint i = 0; i < b->throttle[k]->len; i++) {
+      const PlcThrottle *t = b->throttle[k]->pdata[i];
+      if (!has_file(dir, files[k]))
+        return controller_missing(error, "blkio throttling", plc_throttle_option(k));
+      g_snprintf(buf, sizeof buf, "%u:%u %" G_GUINT64_FORMAT, t->major, t->minor, t->rate);
+      if (!write_in(dir, files[k], buf, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* v2: io.bfq.weight takes docker's range as is; io.weight (iocost) its own 1..10000. Limits
+ * are io.max keys, one "MAJ:MIN KEY=RATE" line each. */
+static gboolean
+apply_blkio_v2(const char *dir, const PlcBlkio *b, GError **error)
+{
+  static const char *const keys[PLC_THROTTLE_KINDS] = {
+      [PLC_READ_BPS] = "rbps",
+      [PLC_WRITE_BPS] = "wbps",
+      [PLC_READ_IOPS] = "riops",
+      [PLC_WRITE_IOPS] = "wiops",
+  };
+  char buf[64];
+  if (b->weight > 0) {
+    gboolean bfq = has_file(dir, "io.bfq.weight");
+    if (!bfq && !has_file(dir, "io.weight"))
+      return weight_missing(error, dir);
+    g_snprintf(buf, sizeof buf, "%u", bfq ? b->weight : plc_blkio_weight_to_io_weight(b->weight));
+    if (!write_in(dir, bfq ? "io.bfq.weight" : "io.weight", buf, error))
+      return FALSE;
+  }
+  for (int k = 0; k < PLC_THROTTLE_KINDS; k++)
+    for (guint i = 0; i < b->throttle[k]->len; i++) {
+      const PlcThrottle *t = b->throttle[k]->pdata[i];
+      if (!has_file(dir, "io.max"))
+        return controller_missing(error, "io", plc_throttle_option(k));
+      g_snprintf(buf, sizeof buf, "%u:%u %s=%" G_GUINT64_FORMAT, t->major, t->minor, keys[k],
+                 t->rate);
+      if (!write_in(dir, "io.max", buf, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 static gboolean
@@ -297,6 +374,13 @@ apply_v1(PlcCgroup *cg, const PlcLimits *l, GError **error)
       return controller_missing(error, "pids", "--pids-limit");
     g_snprintf(buf, sizeof buf, "%" G_GINT64_FORMAT, l->pids_limit);
     if (!write_in(pids, "pids.max", buf, error))
+      return FALSE;
+  }
+  if (!plc_blkio_is_empty(l->blkio)) {
+    const char *blkio = v1_dir(cg, "blkio");
+    if (blkio == NULL)
+      return controller_missing(error, "blkio", "a disk I/O limit");
+    if (!apply_blkio_v1(blkio, l->blkio, error))
       return FALSE;
   }
   return TRUE;
@@ -355,6 +439,8 @@ apply_v2(PlcCgroup *cg, const PlcLimits *l, GError **error)
     if (!write_in(dir, "pids.max", buf, error))
       return FALSE;
   }
+  if (!plc_blkio_is_empty(l->blkio) && !apply_blkio_v2(dir, l->blkio, error))
+    return FALSE;
   return TRUE;
 }
 

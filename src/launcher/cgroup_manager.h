@@ -2,6 +2,8 @@
  * cgroup2 tree on a pure v2 host. One interface over both versions. */
 #pragma once
 
+#include "blkio.h"
+
 #include <glib.h>
 #include <sys/types.h>
 
@@ -12,6 +14,7 @@ typedef struct {
   gint64 nano_cpus; /* 0 = no limit */
   const char *cpuset_cpus; /* NULL = the parent's */
   gint64 pids_limit;       /* <= 0 = no limit */
+  const PlcBlkio *blkio;   /* NULL = no disk I/O limits */
 } PlcLimits;
 
 typedef struct PlcCgroup PlcCgroup;

@@ -37,6 +37,7 @@ plc_config_new(void)
 {
   PlcConfig *cfg = g_new0(PlcConfig, 1);
   cfg->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)plc_volume_free);
+  cfg->devices = g_ptr_array_new_with_free_func((GDestroyNotify)plc_volume_free);
   cfg->cgroup_root = g_strdup("/sys/fs/cgroup");
   return cfg;
 }
@@ -55,6 +56,8 @@ plc_config_free(PlcConfig *cfg)
   g_free(cfg->workdir);
   g_free(cfg->cpuset_cpus);
   g_ptr_array_unref(cfg->volumes);
+  g_ptr_array_unref(cfg->devices);
+  plc_blkio_free(cfg->blkio);
   g_free(cfg->lxcfs_dir);
   g_free(cfg->cgroup_root);
   g_free(cfg);
@@ -172,6 +175,7 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
       .lower = cfg->rootfs,
       .state_dir = state_dir,
       .volumes = cfg->volumes,
+      .devices = cfg->devices,
       .lxcfs_dir = cfg->lxcfs_dir,
       .tty = cfg->tty,
   };
@@ -232,6 +236,40 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
 }
 
 /* ---- the launcher's side --------------------------------------------------------------- */
+
+/* docker's names: BlkioWeight, BlkioDevice{Read,Write}{Bps,IOps} [{Path, Rate}], Devices. */
+static void
+add_disk_members(JsonObject *h, const PlcConfig *cfg)
+{
+  static const char *const names[PLC_THROTTLE_KINDS] = {
+      [PLC_READ_BPS] = "BlkioDeviceReadBps",
+      [PLC_WRITE_BPS] = "BlkioDeviceWriteBps",
+      [PLC_READ_IOPS] = "BlkioDeviceReadIOps",
+      [PLC_WRITE_IOPS] = "BlkioDeviceWriteIOps",
+  };
+  json_object_set_int_member(h, "BlkioWeight", cfg->blkio ? cfg->blkio->weight : 0);
+  for (int k = 0; k < PLC_THROTTLE_KINDS; k++) {
+    JsonArray *list = json_array_new();
+    for (guint i = 0; cfg->blkio && i < cfg->blkio->throttle[k]->len; i++) {
+      const PlcThrottle *t = cfg->blkio->throttle[k]->pdata[i];
+      JsonObject *o = json_object_new();
+      json_object_set_string_member(o, "Path", t->path);
+      json_object_set_int_member(o, "Rate", (gint64)t->rate);
+      json_array_add_object_element(list, o);
+    }
+    json_object_set_array_member(h, names[k], list);
+  }
+  JsonArray *devices = json_array_new();
+  for (guint i = 0; i < cfg->devices->len; i++) {
+    const PlcVolume *d = cfg->devices->pdata[i];
+    JsonObject *o = json_object_new();
+    json_object_set_string_member(o, "PathOnHost", d->source);
+    json_object_set_string_member(o, "PathInContainer", d->destination);
+    json_object_set_string_member(o, "CgroupPermissions", "rwm");
+    json_array_add_object_element(devices, o);
+  }
+  json_object_set_array_member(h, "Devices", devices);
+}
 
 static JsonNode *
 initial_state(PlcConfig *cfg, PlcCgroup *cg, const char *state_dir)
@@ -303,6 +341,7 @@ initial_state(PlcConfig *cfg, PlcCgroup *cg, const char *state_dir)
     json_array_add_string_element(binds, s);
   }
   json_object_set_array_member(h, "Binds", binds);
+  add_disk_members(h, cfg);
   json_object_set_boolean_member(h, "AutoRemove", cfg->auto_remove);
   json_object_set_boolean_member(h, "Init", cfg->init);
   json_object_set_string_member(h, "LxcfsDir", cfg->lxcfs_dir ? cfg->lxcfs_dir : "");

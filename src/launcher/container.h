@@ -34,6 +34,8 @@ typedef struct {
   char *cpuset_cpus; /* owned; limits.cpuset_cpus points here */
   gboolean net_host;
   GPtrArray *volumes; /* of PlcVolume */
+  GPtrArray *devices; /* --device: of PlcVolume, host device nodes */
+  PlcBlkio *blkio;    /* owned; limits.blkio points here */
   char *lxcfs_dir;    /* NULL with --no-lxcfs */
   char *cgroup_root;
   gboolean no_sysinfo; /* --no-sysinfo, or no kernel support: sysinfo(2) is not intercepted */

@@ -399,18 +399,18 @@ setup_etc(const char *root, const char *state_dir, GError **error)
 }
 
 static gboolean
-setup_volumes(const char *root, GPtrArray *volumes, GError **error)
+setup_volumes(const char *root, GPtrArray *volumes, const char *what, GError **error)
 {
   for (guint i = 0; volumes && i < volumes->len; i++) {
     PlcVolume *v = volumes->pdata[i];
     struct stat st;
     if (stat(v->source, &st) < 0) {
-      plc_set_errno(error, errno, "volume source %s", v->source);
+      plc_set_errno(error, errno, "%s source %s", what, v->source);
       return FALSE;
     }
     g_autofree char *dst = resolve_in_root(root, v->destination, S_ISDIR(st.st_mode), error);
     if (dst == NULL || !bind_mount(v->source, dst, v->read_only, error)) {
-      g_prefix_error(error, "volume %s:%s: ", v->source, v->destination);
+      g_prefix_error(error, "%s %s:%s: ", what, v->source, v->destination);
       return FALSE;
     }
   }
@@ -458,7 +458,8 @@ plc_rootfs_setup(const PlcRootfsSpec *spec, GError **error)
   }
   if (!setup_proc(root, spec->lxcfs_dir, error) || !setup_sys(root, spec->lxcfs_dir, error) ||
       !setup_dev(root, spec->tty, error) || !setup_etc(root, spec->state_dir, error) ||
-      !setup_volumes(root, spec->volumes, error))
+      !setup_volumes(root, spec->volumes, "volume", error) ||
+      !setup_volumes(root, spec->devices, "device", error))
     return FALSE;
   return pivot(root, error);
 }

@@ -11,6 +11,7 @@ typedef struct {
   const char *lower;     /* ROOTFS (canonical), or an image's layer dirs joined by ':' */
   const char *state_dir; /* holds upper/, work/, rootfs/ (the mount point) and etc/ */
   GPtrArray *volumes;    /* of PlcVolume */
+  GPtrArray *devices;    /* of PlcVolume: host device nodes, bound after the volumes */
   const char *lxcfs_dir; /* the daemon's mount, or NULL for --no-lxcfs */
   gboolean tty;          /* create /dev/console for the pty */
 } PlcRootfsSpec;

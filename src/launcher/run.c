@@ -44,6 +44,10 @@ static const char run_description[] =
     "e.g. 300m, 1g, 1.5g. --memory-swap is memory plus swap (-1: unlimited swap; when\n"
     "unset, twice --memory, as docker).\n"
     "\n"
+    "Disk limits apply to whole block devices (not partitions) through the blkio (v1) or io\n"
+    "(v2) controller; RATE is bytes per second with the units of SIZE (512k, 1mb, 10MB).\n"
+    "A device that does not exist or is not a block device is refused before anything starts.\n"
+    "\n"
     "Exit status: the command's; 125 when proclens fails (nothing it created is left\n"
     "behind), 126 when the command cannot be executed, 127 when it is not found.\n"
     "With -d, 0 once the container runs (its id is printed).\n"
@@ -58,6 +62,7 @@ typedef struct {
   char *name, *memory, *memory_swap, *cpus, *cpuset, *pids, *hostname, *workdir, *user;
   char *network, *lxcfs_dir;
   char **env, **volumes;
+  char *blkio_weight, **throttle[PLC_THROTTLE_KINDS], **devices; /* disk options */
   gboolean detach, rm, interactive, tty, no_lxcfs, init, no_sysinfo;
 } RunOpts;
 
@@ -78,6 +83,10 @@ run_opts_clear(RunOpts *o)
   g_free(o->image_root);
   g_strfreev(o->env);
   g_strfreev(o->volumes);
+  g_free(o->blkio_weight);
+  for (int k = 0; k < PLC_THROTTLE_KINDS; k++)
+    g_strfreev(o->throttle[k]);
+  g_strfreev(o->devices);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunOpts, run_opts_clear)
 
@@ -113,6 +122,23 @@ build_env(PlcConfig *cfg, char **extra)
     }
   }
   return result;
+}
+
+/* --device and the disk limits: every device is looked at now, before anything is created. */
+static gboolean
+disk_options(RunOpts *o, PlcConfig *cfg, GError **error)
+{
+  for (char **d = o->devices; d && *d; d++) {
+    PlcVolume *dev = plc_device_parse(*d, error);
+    if (dev == NULL)
+      return FALSE;
+    g_ptr_array_add(cfg->devices, dev);
+    if (!plc_device_check(dev, error))
+      return FALSE;
+  }
+  cfg->blkio = plc_blkio_from_options(o->blkio_weight, o->throttle, error);
+  cfg->limits.blkio = cfg->blkio;
+  return cfg->blkio != NULL;
 }
 
 static PlcConfig *
@@ -266,6 +292,8 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
       return NULL;
     g_ptr_array_add(cfg->volumes, vol);
   }
+  if (!disk_options(o, cfg, error))
+    return NULL;
   cfg->no_sysinfo = o->no_sysinfo;
   if (!cfg->no_sysinfo && !plc_seccomp_notify_supported()) {
     /* Said once, here; the container runs with the host's sysinfo(2). */
@@ -395,6 +423,18 @@ plc_cmd_run(int argc, char **argv)
       {"cpuset-cpus", 0, 0, G_OPTION_ARG_STRING, &o.cpuset, "CPUs allowed, e.g. 0-1 or 0,2",
        "LIST"},
       {"pids-limit", 0, 0, G_OPTION_ARG_STRING, &o.pids, "Maximum number of tasks (-1: none)", "N"},
+      {"blkio-weight", 0, 0, G_OPTION_ARG_STRING, &o.blkio_weight,
+       "Relative disk I/O weight, 10 to 1000", "N"},
+      {"device-read-bps", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.throttle[PLC_READ_BPS],
+       "Limit reads from a block device, e.g. /dev/sda:10mb; repeatable", "DEV:RATE"},
+      {"device-write-bps", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.throttle[PLC_WRITE_BPS],
+       "Limit writes to a block device (bytes per second); repeatable", "DEV:RATE"},
+      {"device-read-iops", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.throttle[PLC_READ_IOPS],
+       "Limit read requests per second to a block device; repeatable", "DEV:N"},
+      {"device-write-iops", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.throttle[PLC_WRITE_IOPS],
+       "Limit write requests per second to a block device; repeatable", "DEV:N"},
+      {"device", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.devices,
+       "Make a host device node available inside; repeatable", "HOST[:CONTAINER][:rwm]"},
       {"hostname", 'h', 0, G_OPTION_ARG_STRING, &o.hostname,
        "Container hostname (default: the id's first 12 digits)", "NAME"},
       {"env", 'e', 0, G_OPTION_ARG_STRING_ARRAY, &o.env,
