@@ -4,6 +4,7 @@
 #include "fs.h"
 #include "mountpoint.h"
 #include "options.h"
+#include "remount.h"
 #include "proclens/context.h"
 #include "proclens/error.h"
 
@@ -102,7 +103,8 @@ typedef struct {
   GMutex lock;
   GCond cond;
   gboolean stop;
-  gboolean ready; /* READY=1 was sent */
+  gboolean ready;   /* READY=1 was sent */
+  Remount *remount; /* repaired once the mount answers, before READY=1 */
 } Health;
 
 /* Reads the probe file through FUSE, as any client would. A wedged daemon blocks here,
@@ -134,6 +136,12 @@ health_thread(gpointer data)
     if (h->stop)
       break;
     if (ok && !h->ready) {
+      /* Unlocked: the repair reads through the mount and forks, which takes a while. */
+      g_mutex_unlock(&h->lock);
+      remount_repair(h->remount);
+      g_mutex_lock(&h->lock);
+      if (h->stop)
+        break;
       h->ready = TRUE;
       sd_notifyf(0, "READY=1\nSTATUS=serving %s", h->probe);
       g_info("ready: %s answers", h->probe);
@@ -243,12 +251,12 @@ probe_path(const char *mountpoint, const PlVfile *files)
 }
 
 static int
-serve(const DaemonOptions *o, Settings *settings, PlContext *ctx)
+serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remount)
 {
   g_autoptr(GError) error = NULL;
   g_autofree PlVfile *files = daemon_config_select_vfiles(pl_vfiles, settings->file.files);
   g_autoptr(Tree) tree = tree_new(files);
-  Health health = {0};
+  Health health = {.remount = remount};
   GThread *health_th = NULL, *reload_th = NULL;
   Reloader reloader = {.settings = settings, .ctx = ctx};
   FsState state = {.ctx = ctx, .tree = tree};
@@ -278,6 +286,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx)
     g_printerr("proclensd: cannot mount on %s (see the message above)\n", o->mountpoint);
     goto out_signals;
   }
+  remount_mounted(remount);
   if (o->pidfile != NULL && !write_pidfile(o->pidfile, &error)) {
     g_printerr("proclensd: pidfile: %s\n", error->message);
     goto out_unmount;
@@ -356,6 +365,7 @@ main(int argc, char **argv)
   g_auto(DaemonOptions) options = {0};
   g_autoptr(GError) error = NULL;
   Settings settings = {0};
+  g_autoptr(Remount) remount = NULL;
   int exit_status;
 
   /* Before any thread exists, so that every thread inherits it blocked and only the
@@ -398,11 +408,14 @@ main(int argc, char **argv)
     goto out;
   }
   apply_runtime_settings(&settings, ctx);
+  /* Before mountpoint_prepare clears a dead predecessor's mount: its device is the one
+   * the containers' dead bind mounts show. */
+  remount = remount_new(options.mountpoint, options.state_dir);
   if (!mountpoint_prepare(options.mountpoint, &error)) {
     g_printerr("proclensd: %s\n", error->message);
     goto out;
   }
-  status = serve(&options, &settings, ctx);
+  status = serve(&options, &settings, ctx, remount);
 out:
   daemon_config_clear(&settings.file);
   g_free(settings.config_path);

@@ -2,51 +2,19 @@
 #include "mountpoint.h"
 #include "proclens/error.h"
 #include "proclens/fileio.h"
+#include "proclens/mountinfo.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *
-unescape_octal(const char *s)
-{
-  GString *out = g_string_new(NULL);
-  for (; *s != '\0'; s++) {
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
-        s[3] <= '7') {
-      g_string_append_c(out, (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0')));
-      s += 3;
-    } else {
-      g_string_append_c(out, *s);
-    }
-  }
-  return g_string_free(out, FALSE);
-}
-
 char *
 mountpoint_fstype(const char *mountinfo, const char *path)
 {
-  g_auto(GStrv) lines = g_strsplit(mountinfo, "\n", -1);
-  char *found = NULL;
-
-  for (char **l = lines; *l != NULL; l++) {
-    g_auto(GStrv) fields = g_strsplit(*l, " ", -1);
-    if (g_strv_length(fields) < 10)
-      continue;
-    g_autofree char *mnt = unescape_octal(fields[4]);
-    if (strcmp(mnt, path) != 0)
-      continue;
-    for (char **f = fields + 6; *f != NULL; f++) {
-      if (strcmp(*f, "-") == 0 && f[1] != NULL) {
-        g_free(found); /* later lines are mounted on top of earlier ones */
-        found = g_strdup(f[1]);
-        break;
-      }
-    }
-  }
-  return found;
+  g_autoptr(GPtrArray) mounts = pl_mountinfo_parse(mountinfo);
+  const PlMount *top = pl_mountinfo_top_at(mounts, path);
+  return top != NULL ? g_strdup(top->fstype) : NULL;
 }
 
 static char *

@@ -2,6 +2,7 @@
 #include "options.h"
 #include "config.h"
 #include "config_file.h"
+#include "remount.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -13,6 +14,7 @@ daemon_options_clear(DaemonOptions *o)
   g_clear_pointer(&o->cgroup_root, g_free);
   g_clear_pointer(&o->proc_root, g_free);
   g_clear_pointer(&o->pidfile, g_free);
+  g_clear_pointer(&o->state_dir, g_free);
   g_clear_pointer(&o->fuse_options, g_strfreev);
   g_clear_pointer(&o->log_level, g_free);
   g_clear_pointer(&o->config_file, g_free);
@@ -44,6 +46,10 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
        "Where the host's procfs is mounted (default /proc)", "DIR"},
       {"pidfile", 'p', 0, G_OPTION_ARG_FILENAME, &o.pidfile, "Write the daemon's pid to FILE",
        "FILE"},
+      {"state-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.state_dir,
+       "Record the mount's device in DIR, so that the next start repairs the containers' "
+       "bind mounts (default " REMOUNT_DEFAULT_STATE_DIR ")",
+       "DIR"},
       {"options", 'o', 0, G_OPTION_ARG_STRING_ARRAY, &o.fuse_options,
        "Extra FUSE mount options (may be repeated)", "OPT[,OPT...]"},
       {"debug", 'd', 0, G_OPTION_ARG_NONE, &o.debug, "Log every FUSE request", NULL},
@@ -97,6 +103,8 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
   o.mountpoint = g_strdup(rest != NULL && rest[0] != NULL ? rest[0] : PROCLENS_DEFAULT_MOUNTPOINT);
   if (o.cgroup_root == NULL)
     o.cgroup_root = g_strdup("/sys/fs/cgroup");
+  if (o.state_dir == NULL)
+    o.state_dir = g_strdup(REMOUNT_DEFAULT_STATE_DIR);
   if (o.proc_root == NULL)
     o.proc_root = g_strdup("/proc");
   *ret_options = o;

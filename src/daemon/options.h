@@ -8,6 +8,7 @@ typedef struct {
   char *cgroup_root;
   char *proc_root;
   char *pidfile;
+  char *state_dir;     /* --state-dir: where the mount's device is recorded for the next start */
   char **fuse_options; /* each -o argument, as given */
   gboolean debug;
   gboolean no_quota_cap; /* --no-cpu-quota-cap: visible CPUs ignore the CPU quota */

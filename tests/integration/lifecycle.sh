@@ -19,7 +19,7 @@ check "and names it" grep -q "$TMP/none" "$TMP/err"
 # SIGTERM and SIGINT unmount and exit 0; a missing mountpoint is created; the pidfile comes and goes.
 for sig in TERM INT; do
   MNT=$TMP/deep/$sig/mnt
-  "$PROCLENSD" -p "$TMP/pid.$sig" "$MNT" 2>"$TMP/log.$sig" &
+  "$PROCLENSD" --state-dir "$TMP/state" -p "$TMP/pid.$sig" "$MNT" 2>"$TMP/log.$sig" &
   pid=$!
   for _ in $(seq 50); do mounted "$MNT" && break; sleep 0.1; done
   check "creates the missing mountpoint and mounts ($sig)" mounted "$MNT"
@@ -33,7 +33,7 @@ done
 
 # A daemon killed with SIGKILL leaves a dead mount ("Transport endpoint is not connected").
 MNT=$TMP/stale
-"$PROCLENSD" "$MNT" 2>/dev/null &
+"$PROCLENSD" --state-dir "$TMP/state" "$MNT" 2>/dev/null &
 pid=$!
 on_exit "kill -9 $pid; umount -l '$MNT'"
 for _ in $(seq 50); do mounted "$MNT" && break; sleep 0.1; done

@@ -118,7 +118,8 @@ cg_exec() {
 daemon_start() {
   local mnt=$1; shift
   mkdir -p "$mnt" 2>/dev/null # fails harmlessly on a stale mount, which proclensd clears
-  "$PROCLENSD" "$@" "$mnt" >"$mnt.log" 2>&1 &
+  # Its own state directory: the default (/run/proclensd) is the installed daemon's.
+  "$PROCLENSD" --state-dir "$mnt.state" "$@" "$mnt" >"$mnt.log" 2>&1 &
   PL_DAEMON_PID=$!
   on_exit "daemon_stop '$mnt'"
   local i
@@ -135,7 +136,7 @@ daemon_stop() {
   local mnt=$1
   [ -n "${PL_DAEMON_PID:-}" ] && kill -TERM "$PL_DAEMON_PID" 2>/dev/null && wait "$PL_DAEMON_PID" 2>/dev/null
   grep -q " $mnt fuse" /proc/self/mounts && umount -l "$mnt"
-  rm -f "$mnt.log"; rmdir "$mnt" 2>/dev/null
+  rm -rf "$mnt.log" "$mnt.state"; rmdir "$mnt" 2>/dev/null
   return 0
 }
 # A fresh temporary directory, removed at exit. Callers use $(pl_tmpdir), a subshell whose

@@ -1,0 +1,31 @@
+/* Which of a namespace's mounts are a dead predecessor's binds, and how to replace them.
+ * Pure: works on parsed mountinfo, so the unit tests feed it fixtures. */
+#pragma once
+
+#include "proclens/mountinfo.h"
+
+#include <glib.h>
+#include <sys/types.h>
+
+/* The filesystem type the daemon's mounts show in mountinfo (subtype=proclens, see main.c). */
+#define REMOUNT_FSTYPE "fuse.proclens"
+
+typedef struct {
+  char *root;     /* the path inside the filesystem: "/proc/meminfo" */
+  char *target;   /* where it is mounted, relative to the namespace's root */
+  dev_t dev;      /* the dead superblock */
+  guint detach;   /* how many of them are stacked at target, to detach before mounting */
+  guint attr_set; /* MOUNT_ATTR_* the original had (mount_setattr) */
+  guint attr_clr; /* MOUNT_ATTR_* to clear so the new mount matches */
+} RemountAction;
+
+void remount_action_free(RemountAction *action);
+
+/* The actions for one namespace's mounts: every mount of fstype on one of devs (n_devs
+ * long) that no other mount covers, once per target (stacked ones are counted in detach).
+ * Mounts nested below another matching mount are left out: detaching the outer one takes
+ * them along. Returns RemountAction*, freed with the array. */
+GPtrArray *remount_plan(GPtrArray *mounts, const char *fstype, const dev_t *devs, gsize n_devs);
+
+/* The mount_setattr(2) flags that reproduce a mount's per-mount options. */
+void remount_attrs_from_options(const PlMount *mount, guint *ret_set, guint *ret_clr);

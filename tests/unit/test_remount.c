@@ -1,0 +1,154 @@
+/* Restart repair: mountinfo parsing, the plan for one namespace, the state file. */
+#include "proclens/mountinfo.h"
+#include "remount_plan.h"
+#include "remount_state.h"
+#include "unit.h"
+
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+static GPtrArray *
+load_fixture(void)
+{
+  g_autofree char *path = fixture("mountinfo/restart");
+  g_autofree char *text = NULL;
+  ck_assert(g_file_get_contents(path, &text, NULL, NULL));
+  return pl_mountinfo_parse(text);
+}
+
+START_TEST(parses_fields_and_escapes)
+{
+  g_autoptr(GPtrArray) mounts = load_fixture();
+  ck_assert_uint_eq(mounts->len, 14); /* the two malformed lines are skipped */
+  const PlMount *m = mounts->pdata[2];
+  ck_assert_int_eq(m->id, 502);
+  ck_assert_int_eq(m->parent_id, 501);
+  ck_assert_uint_eq(major(m->dev), 0);
+  ck_assert_uint_eq(minor(m->dev), 45);
+  ck_assert_str_eq(m->root, "/proc/meminfo");
+  ck_assert_str_eq(m->fstype, "fuse.proclens"); /* after the optional field master:7 */
+  ck_assert_str_eq(m->source, "proclens");
+  ck_assert(pl_mount_has_option(m, "rw"));
+  ck_assert(!pl_mount_has_option(m, "ro"));
+  const PlMount *spaced = pl_mountinfo_find_id(mounts, 509);
+  ck_assert_str_eq(spaced->root, "/containers/web app/proc/uptime");
+  ck_assert_str_eq(spaced->mountpoint, "/srv/with space/uptime\\x");
+  g_autofree char *odd = pl_mountinfo_unescape("a\\012b\\011c\\9d\\04");
+  ck_assert_str_eq(odd, "a\nb\tc\\9d\\04"); /* only complete \ooo escapes */
+}
+END_TEST
+
+START_TEST(top_and_covered)
+{
+  g_autoptr(GPtrArray) mounts = load_fixture();
+  ck_assert_int_eq(pl_mountinfo_top_at(mounts, "/proc/cpuinfo")->id, 504);
+  ck_assert_int_eq(pl_mountinfo_top_at(mounts, "/proc/stat")->id, 506);
+  ck_assert(pl_mountinfo_is_covered(mounts, pl_mountinfo_find_id(mounts, 505)));
+  ck_assert(!pl_mountinfo_is_covered(mounts, pl_mountinfo_find_id(mounts, 502)));
+  ck_assert_ptr_null(pl_mountinfo_top_at(mounts, "/nowhere"));
+}
+END_TEST
+
+static const RemountAction *
+action_at(GPtrArray *actions, const char *target)
+{
+  for (guint i = 0; i < actions->len; i++) {
+    const RemountAction *a = actions->pdata[i];
+    if (strcmp(a->target, target) == 0)
+      return a;
+  }
+  return NULL;
+}
+
+START_TEST(plan_picks_the_dead_device_only)
+{
+  g_autoptr(GPtrArray) mounts = load_fixture();
+  const dev_t devs[] = {makedev(0, 99), makedev(0, 45)};
+  g_autoptr(GPtrArray) actions = remount_plan(mounts, REMOUNT_FSTYPE, devs, 2);
+  /* meminfo, cpuinfo (a stack of two), the CPU directory, the spaced path, the whole
+   * mount; not stat (covered by a tmpfs), loadavg (another device), swaps (another
+   * type), nor the diskstats bind inside the whole-mount bind. */
+  ck_assert_uint_eq(actions->len, 5);
+  ck_assert_uint_eq(action_at(actions, "/proc/meminfo")->detach, 1);
+  ck_assert_str_eq(action_at(actions, "/proc/meminfo")->root, "/proc/meminfo");
+  ck_assert_uint_eq(action_at(actions, "/proc/cpuinfo")->detach, 2);
+  ck_assert_str_eq(action_at(actions, "/sys/devices/system/cpu")->root, "/sys/devices/system/cpu");
+  ck_assert_str_eq(action_at(actions, "/srv/with space/uptime\\x")->root,
+                   "/containers/web app/proc/uptime");
+  ck_assert_str_eq(action_at(actions, "/var/lib/lxcfs")->root, "/");
+  ck_assert_ptr_null(action_at(actions, "/proc/stat"));
+  ck_assert_ptr_null(action_at(actions, "/proc/loadavg"));
+  ck_assert_ptr_null(action_at(actions, "/proc/swaps"));
+  ck_assert_ptr_null(action_at(actions, "/var/lib/lxcfs/proc/diskstats"));
+  const dev_t other[] = {makedev(0, 46)};
+  g_autoptr(GPtrArray) only_loadavg = remount_plan(mounts, REMOUNT_FSTYPE, other, 1);
+  ck_assert_uint_eq(only_loadavg->len, 1);
+  g_autoptr(GPtrArray) none = remount_plan(mounts, REMOUNT_FSTYPE, NULL, 0);
+  ck_assert_uint_eq(none->len, 0);
+}
+END_TEST
+
+START_TEST(plan_keeps_mount_flags)
+{
+  g_autoptr(GPtrArray) mounts = load_fixture();
+  guint set, clr;
+  remount_attrs_from_options(pl_mountinfo_find_id(mounts, 502), &set, &clr);
+  ck_assert_uint_eq(set, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_RELATIME);
+  ck_assert(clr & MOUNT_ATTR_RDONLY);
+  ck_assert(clr & MOUNT_ATTR_NOEXEC);
+  ck_assert_uint_eq(clr & MOUNT_ATTR__ATIME, MOUNT_ATTR__ATIME);
+  remount_attrs_from_options(pl_mountinfo_find_id(mounts, 503), &set, &clr);
+  ck_assert_uint_eq(set,
+                    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOATIME);
+  ck_assert_uint_eq(set & clr & ~MOUNT_ATTR__ATIME, 0);
+}
+END_TEST
+
+START_TEST(state_file)
+{
+  const dev_t devs[] = {makedev(0, 45), makedev(0, 7), makedev(259, 3)};
+  g_autofree char *text = remount_state_format(devs, 3);
+  ck_assert_str_eq(text, "0:45\n0:7\n259:3\n");
+  g_autoptr(GArray) back = remount_state_parse("0:45\nbogus\n0:7x\n\n259:3\n");
+  ck_assert_uint_eq(back->len, 2);
+  ck_assert(g_array_index(back, dev_t, 0) == devs[0]);
+  ck_assert(g_array_index(back, dev_t, 1) == devs[2]);
+  g_autofree char *a = remount_state_path("/run/proclensd", "/var/lib/lxcfs");
+  g_autofree char *b = remount_state_path("/run/proclensd", "/var/lib/lxcfs/x");
+  ck_assert_str_eq(a, "/run/proclensd/%2Fvar%2Flib%2Flxcfs.dev");
+  ck_assert_str_ne(a, b);
+}
+END_TEST
+
+START_TEST(state_file_round_trip)
+{
+  g_autofree char *dir = g_dir_make_tmp("remount-XXXXXX", NULL);
+  g_autofree char *path = remount_state_path(dir, "/m");
+  g_autoptr(GArray) missing = remount_state_load(path);
+  ck_assert_uint_eq(missing->len, 0);
+  const dev_t devs[] = {makedev(0, 50), makedev(0, 45)};
+  ck_assert(remount_state_save(path, devs, 2, NULL));
+  g_autoptr(GArray) loaded = remount_state_load(path);
+  ck_assert_uint_eq(loaded->len, 2);
+  ck_assert(g_array_index(loaded, dev_t, 1) == devs[1]);
+  unlink(path);
+  rmdir(dir);
+}
+END_TEST
+
+int
+main(void)
+{
+  Suite *s = suite_create("remount");
+  TCase *tc = tcase_create("core");
+  tcase_add_test(tc, parses_fields_and_escapes);
+  tcase_add_test(tc, top_and_covered);
+  tcase_add_test(tc, plan_picks_the_dead_device_only);
+  tcase_add_test(tc, plan_keeps_mount_flags);
+  tcase_add_test(tc, state_file);
+  tcase_add_test(tc, state_file_round_trip);
+  suite_add_tcase(s, tc);
+  return run_suite(s);
+}
