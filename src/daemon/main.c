@@ -82,7 +82,7 @@ write_pidfile(const char *path, GError **error)
 
 /* Builds FUSE's argv: the caller's -o options first, ours last so that "ro" always wins. */
 static void
-build_fuse_args(const DaemonOptions *o, struct fuse_args *args)
+build_fuse_args(const DaemonOptions *o, const char *fsname, struct fuse_args *args)
 {
   fuse_opt_add_arg(args, "proclensd");
   if (o->debug)
@@ -91,8 +91,9 @@ build_fuse_args(const DaemonOptions *o, struct fuse_args *args)
     fuse_opt_add_arg(args, "-o");
     fuse_opt_add_arg(args, *opt);
   }
+  g_autofree char *ours = g_strdup_printf("ro,allow_other,fsname=%s,subtype=proclens", fsname);
   fuse_opt_add_arg(args, "-o");
-  fuse_opt_add_arg(args, "ro,allow_other,fsname=proclens,subtype=proclens");
+  fuse_opt_add_arg(args, ours);
 }
 
 /* --- systemd: readiness and watchdog, proven by a read through the mount ------------- */
@@ -263,7 +264,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
   struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
   int status = 1;
 
-  build_fuse_args(o, &args);
+  build_fuse_args(o, remount_source(remount), &args);
   struct fuse_session *se = fuse_session_new(&args, &fs_operations, sizeof fs_operations, &state);
   fuse_opt_free_args(&args);
   if (se == NULL) {

@@ -16,8 +16,10 @@
 struct Remount {
   char *mountpoint; /* as mountinfo shows it */
   char *state_file;
-  GArray *previous; /* dev_t of the predecessors' superblocks */
-  dev_t current;    /* 0 until mounted */
+  char *source;        /* this instance's fsname: "proclens:1a2b3c4d" */
+  GPtrArray *previous; /* identities of the predecessors' superblocks */
+  char *current;       /* this instance's identity; NULL until mounted */
+  dev_t current_dev;
 };
 
 /* mountinfo shows absolute, symlink-free paths. The mountpoint itself may be a dead
@@ -32,21 +34,11 @@ canonical_mountpoint(const char *path)
   return real_dir != NULL ? g_build_filename(real_dir, base, NULL) : g_steal_pointer(&abs);
 }
 
-static gboolean
-contains(GArray *devs, dev_t dev)
-{
-  for (guint i = 0; i < devs->len; i++) {
-    if (g_array_index(devs, dev_t, i) == dev)
-      return TRUE;
-  }
-  return FALSE;
-}
-
 static void
-add_unique(GArray *devs, dev_t dev)
+add_unique(GPtrArray *ids, const char *id)
 {
-  if (!contains(devs, dev))
-    g_array_append_val(devs, dev);
+  if (!g_ptr_array_find_with_equal_func(ids, id, g_str_equal, NULL))
+    g_ptr_array_add(ids, g_strdup(id));
 }
 
 static GPtrArray *
@@ -64,27 +56,36 @@ remount_new(const char *mountpoint, const char *state_dir)
   Remount *r = g_new0(Remount, 1);
   r->mountpoint = canonical_mountpoint(mountpoint);
   r->state_file = remount_state_path(state_dir, r->mountpoint);
+  r->source = g_strdup_printf("proclens:%08x", g_random_int());
   r->previous = remount_state_load(r->state_file);
   /* Every proclensd mount at the mountpoint, stacked ones too: mountpoint_prepare will
    * clear a dead one, and a live one makes it refuse to start. */
   g_autoptr(GPtrArray) mounts = own_mounts();
   for (guint i = 0; i < mounts->len; i++) {
     const PlMount *m = mounts->pdata[i];
-    if (g_str_equal(m->mountpoint, r->mountpoint) && g_str_equal(m->fstype, REMOUNT_FSTYPE))
-      add_unique(r->previous, m->dev);
+    if (g_str_equal(m->mountpoint, r->mountpoint) && g_str_equal(m->fstype, REMOUNT_FSTYPE)) {
+      g_autofree char *id = remount_identity(m);
+      add_unique(r->previous, id);
+    }
   }
   return r;
 }
 
-static void
-save_state(Remount *r, GArray *predecessors)
+const char *
+remount_source(const Remount *r)
 {
-  g_autoptr(GArray) devs = g_array_new(FALSE, FALSE, sizeof(dev_t));
-  g_array_append_val(devs, r->current);
+  return r->source;
+}
+
+static void
+save_state(Remount *r, GPtrArray *predecessors)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+  add_unique(ids, r->current);
   for (guint i = 0; i < predecessors->len; i++)
-    add_unique(devs, g_array_index(predecessors, dev_t, i));
+    add_unique(ids, predecessors->pdata[i]);
   g_autoptr(GError) error = NULL;
-  if (!remount_state_save(r->state_file, (const dev_t *)(void *)devs->data, devs->len, &error))
+  if (!remount_state_save(r->state_file, ids, &error))
     g_warning("remount: %s; a restart will not repair the containers' mounts", error->message);
 }
 
@@ -93,17 +94,14 @@ remount_mounted(Remount *r)
 {
   g_autoptr(GPtrArray) mounts = own_mounts();
   const PlMount *top = pl_mountinfo_top_at(mounts, r->mountpoint);
-  if (top == NULL || !g_str_equal(top->fstype, REMOUNT_FSTYPE)) {
-    g_warning("remount: no %s mount at %s in /proc/self/mountinfo", REMOUNT_FSTYPE, r->mountpoint);
+  if (top == NULL || !g_str_equal(top->fstype, REMOUNT_FSTYPE) ||
+      !g_str_equal(top->source, r->source)) {
+    g_warning("remount: this daemon's mount (%s) is not at %s in /proc/self/mountinfo", r->source,
+              r->mountpoint);
     return;
   }
-  r->current = top->dev;
-  /* A freed device number can be handed to the new superblock: it is live, not a
-   * predecessor. */
-  for (guint i = r->previous->len; i-- > 0;) {
-    if (g_array_index(r->previous, dev_t, i) == r->current)
-      g_array_remove_index(r->previous, i);
-  }
+  r->current = remount_identity(top);
+  r->current_dev = top->dev;
   save_state(r, r->previous);
 }
 
@@ -122,7 +120,7 @@ namespace_key(const char *pid)
 }
 
 static void
-repair_everywhere(Remount *r, int live_root, RemountCounts *counts, GArray *retain)
+repair_everywhere(Remount *r, int live_root, RemountCounts *counts, GPtrArray *retain)
 {
   g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -136,8 +134,8 @@ repair_everywhere(Remount *r, int live_root, RemountCounts *counts, GArray *reta
     if (key == NULL || !g_hash_table_add(seen, key))
       continue; /* gone, or a namespace already done */
     namespaces++;
-    remount_exec_namespace(atoi(name), live_root, (const dev_t *)(void *)r->previous->data,
-                           r->previous->len, counts, retain);
+    remount_exec_namespace(atoi(name), live_root, (const char *const *)r->previous->pdata, counts,
+                           retain);
   }
   g_info("remount: looked at %u mount namespaces", namespaces);
 }
@@ -145,19 +143,22 @@ repair_everywhere(Remount *r, int live_root, RemountCounts *counts, GArray *reta
 void
 remount_repair(Remount *r)
 {
-  if (r->current == 0 || r->previous->len == 0)
+  if (r->current == NULL || r->previous->len == 0)
     return;
   int live_root = open(r->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct stat st;
-  if (live_root < 0 || fstat(live_root, &st) < 0 || st.st_dev != r->current) {
+  if (live_root < 0 || fstat(live_root, &st) < 0 || st.st_dev != r->current_dev) {
     g_warning("remount: %s is not this daemon's mount any more; nothing repaired", r->mountpoint);
     if (live_root >= 0)
       close(live_root);
     return;
   }
   RemountCounts counts = {0};
-  g_autoptr(GArray) retain = g_array_new(FALSE, FALSE, sizeof(dev_t));
+  g_autoptr(GPtrArray) retain = g_ptr_array_new_with_free_func(g_free);
+  /* NULL-terminated for remount_plan; the terminator is not an identity. */
+  g_ptr_array_add(r->previous, NULL);
   repair_everywhere(r, live_root, &counts, retain);
+  g_ptr_array_remove_index(r->previous, r->previous->len - 1);
   close(live_root);
   if (counts.repaired + counts.failed > 0)
     g_message("remount: repaired %u mounts a previous proclensd left dead, %u failed",
@@ -172,6 +173,8 @@ remount_free(Remount *r)
     return;
   g_free(r->mountpoint);
   g_free(r->state_file);
-  g_array_unref(r->previous);
+  g_free(r->source);
+  g_free(r->current);
+  g_ptr_array_unref(r->previous);
   g_free(r);
 }

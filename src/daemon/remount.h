@@ -2,10 +2,10 @@
  *
  * When a FUSE daemon exits, every bind mount of its files (a container's /proc/meminfo)
  * keeps pointing at the old superblock and answers ENOTCONN forever. At start proclensd
- * learns the device (major:minor) of its predecessor's superblock from the stale mount at
- * its mountpoint and from a state file (the stale mount may be gone already: systemd's
- * ExecStopPost, umount -l); once its own mount serves, it finds every mount of that
- * device and type in every mount namespace (/proc/PID/mountinfo) and replaces each with a
+ * learns the identity (device major:minor and fsname) of its predecessor's superblock from
+ * the stale mount at its mountpoint and from a state file (the stale mount may be gone already:
+ * systemd's ExecStopPost, umount -l); once its own mount serves, it finds every mount of that
+ * identity and type in every mount namespace (/proc/PID/mountinfo) and replaces each with a
  * clone of the same path from the new mount, at the same place, with the same flags. */
 #pragma once
 
@@ -19,13 +19,17 @@ typedef struct Remount Remount;
  * (the stale mount at mountpoint, and the state file in state_dir). */
 Remount *remount_new(const char *mountpoint, const char *state_dir);
 
+/* The fsname this instance mounts with ("proclens:" and a random number): with the
+ * device, it identifies this superblock among proclensd's (see remount_identity). */
+const char *remount_source(const Remount *r);
+
 /* Call once mounted: records the new mount's device, with the predecessors', in the state
  * file, so that a crash before the repair finishes still lets the next start find them. */
 void remount_mounted(Remount *r);
 
 /* Call once the mount serves (the clones are looked up through it): repairs every
- * namespace, logs what it did, then keeps in the state file only the devices whose mounts
- * could not be repaired. */
+ * namespace, logs what it did, then keeps in the state file only the predecessors whose
+ * mounts could not be repaired. */
 void remount_repair(Remount *r);
 
 void remount_free(Remount *r);

@@ -108,7 +108,7 @@ clone_live(int live_root, const RemountAction *a, GError **error)
 }
 
 static void
-log_report(const Report *r, int pid, GPtrArray *actions, RemountCounts *counts, GArray *retain)
+log_report(const Report *r, int pid, GPtrArray *actions, RemountCounts *counts, GPtrArray *retain)
 {
   if (r->index < 0 || (guint)r->index >= actions->len) {
     g_warning("remount: cannot enter the mount namespace of pid %d: %s", pid, g_strerror(r->err));
@@ -127,7 +127,7 @@ log_report(const Report *r, int pid, GPtrArray *actions, RemountCounts *counts, 
     return;
   default:
     counts->failed++;
-    g_array_append_val(retain, a->dev);
+    g_ptr_array_add(retain, g_strdup(a->id));
     g_warning("remount: cannot repair %s in the mount namespace of pid %d: %s: %s", a->target, pid,
               r->step < (int)G_N_ELEMENTS(step_names) && step_names[r->step] != NULL
                   ? step_names[r->step]
@@ -140,7 +140,7 @@ log_report(const Report *r, int pid, GPtrArray *actions, RemountCounts *counts, 
  * answered[] each action it reported on. */
 static void
 collect(int in, pid_t child, int pid, GPtrArray *actions, gboolean *answered, RemountCounts *counts,
-        GArray *retain)
+        GPtrArray *retain)
 {
   for (;;) {
     struct pollfd p = {.fd = in, .events = POLLIN};
@@ -167,7 +167,7 @@ collect(int in, pid_t child, int pid, GPtrArray *actions, gboolean *answered, Re
 /* Forks the child that does the work in the target namespace, and reads its reports. */
 static void
 run_child(int pid, int ns_fd, int root_fd, GPtrArray *actions, const int *clones,
-          RemountCounts *counts, GArray *retain)
+          RemountCounts *counts, GPtrArray *retain)
 {
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) < 0) {
@@ -192,21 +192,21 @@ run_child(int pid, int ns_fd, int root_fd, GPtrArray *actions, const int *clones
     const RemountAction *a = actions->pdata[i];
     if (clones[i] >= 0 && !answered[i]) {
       counts->failed++;
-      g_array_append_val(retain, a->dev);
+      g_ptr_array_add(retain, g_strdup(a->id));
     }
   }
 }
 
 /* The plan for pid's namespace, from its mountinfo (paths relative to its root). */
 static GPtrArray *
-plan_for(int pid, const dev_t *devs, gsize n_devs)
+plan_for(int pid, const char *const *ids)
 {
   g_autofree char *path = g_strdup_printf("/proc/%d/mountinfo", pid);
   g_autofree char *text = NULL;
   if (!pl_read_file(path, &text, NULL, NULL))
     return NULL; /* gone, or a kernel thread */
   g_autoptr(GPtrArray) mounts = pl_mountinfo_parse(text);
-  return remount_plan(mounts, REMOUNT_FSTYPE, devs, n_devs);
+  return remount_plan(mounts, REMOUNT_FSTYPE, ids);
 }
 
 static int
@@ -217,10 +217,10 @@ open_proc(int pid, const char *what, int flags)
 }
 
 void
-remount_exec_namespace(int pid, int live_root, const dev_t *devs, gsize n_devs,
-                       RemountCounts *counts, GArray *retain)
+remount_exec_namespace(int pid, int live_root, const char *const *ids, RemountCounts *counts,
+                       GPtrArray *retain)
 {
-  g_autoptr(GPtrArray) actions = plan_for(pid, devs, n_devs);
+  g_autoptr(GPtrArray) actions = plan_for(pid, ids);
   if (actions == NULL || actions->len == 0)
     return;
   /* Opened now, these pin the namespace and root even if pid exits meanwhile. */
@@ -233,7 +233,7 @@ remount_exec_namespace(int pid, int live_root, const dev_t *devs, gsize n_devs,
     clones[i] = clone_live(live_root, a, &error);
     if (clones[i] < 0) {
       counts->failed++;
-      g_array_append_val(retain, a->dev);
+      g_ptr_array_add(retain, g_strdup(a->id));
       g_warning("remount: cannot repair %s in the mount namespace of pid %d: %s", a->target, pid,
                 error->message);
     }

@@ -2,7 +2,6 @@
 #pragma once
 
 #include <glib.h>
-#include <sys/types.h>
 
 typedef struct {
   guint repaired; /* dead mounts replaced by a clone of the live one */
@@ -11,8 +10,9 @@ typedef struct {
 } RemountCounts;
 
 /* Repairs, in the mount namespace and root of pid, the mounts that its mountinfo shows
- * on one of devs (n_devs), with clones taken under live_root (an fd of the daemon's own
- * mount). retain collects (dev_t) the devices of mounts that could not be repaired. Logs
- * each mount; never fails as a whole. */
-void remount_exec_namespace(int pid, int live_root, const dev_t *devs, gsize n_devs,
-                            RemountCounts *counts, GArray *retain);
+ * of one of the superblocks ids (NULL-terminated identities, see remount_identity), with
+ * clones taken under live_root (an fd of the daemon's own mount). retain collects (g_free'd
+ * strings) the identities of mounts that could not be repaired. Logs each mount; never
+ * fails as a whole. */
+void remount_exec_namespace(int pid, int live_root, const char *const *ids, RemountCounts *counts,
+                            GPtrArray *retain);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sysmacros.h>
 
 void
 remount_action_free(RemountAction *a)
@@ -11,19 +12,23 @@ remount_action_free(RemountAction *a)
     return;
   g_free(a->root);
   g_free(a->target);
+  g_free(a->id);
   g_free(a);
 }
 
+char *
+remount_identity(const PlMount *m)
+{
+  return g_strdup_printf("%u:%u %s", major(m->dev), minor(m->dev), m->source);
+}
+
 static gboolean
-matches(const PlMount *m, const char *fstype, const dev_t *devs, gsize n_devs)
+matches(const PlMount *m, const char *fstype, const char *const *ids)
 {
   if (m == NULL || strcmp(m->fstype, fstype) != 0)
     return FALSE;
-  for (gsize i = 0; i < n_devs; i++) {
-    if (devs[i] == m->dev)
-      return TRUE;
-  }
-  return FALSE;
+  g_autofree char *id = remount_identity(m);
+  return g_strv_contains(ids, id);
 }
 
 void
@@ -60,41 +65,39 @@ remount_attrs_from_options(const PlMount *m, guint *ret_set, guint *ret_clr)
 
 /* Whether m sits inside (not on) another matching mount. */
 static gboolean
-nested(GPtrArray *mounts, const PlMount *m, const char *fstype, const dev_t *devs, gsize n_devs)
+nested(GPtrArray *mounts, const PlMount *m, const char *fstype, const char *const *ids)
 {
   const PlMount *parent = pl_mountinfo_find_id(mounts, m->parent_id);
-  return parent != m && matches(parent, fstype, devs, n_devs) &&
+  return parent != m && matches(parent, fstype, ids) &&
          strcmp(parent->mountpoint, m->mountpoint) != 0;
 }
 
 /* How many matching mounts are stacked at m's mountpoint, m included. */
 static guint
-stack_depth(GPtrArray *mounts, const PlMount *m, const char *fstype, const dev_t *devs,
-            gsize n_devs)
+stack_depth(GPtrArray *mounts, const PlMount *m, const char *fstype, const char *const *ids)
 {
   guint depth = 1;
   for (const PlMount *p = pl_mountinfo_find_id(mounts, m->parent_id);
-       p != NULL && p != m && matches(p, fstype, devs, n_devs) &&
-       strcmp(p->mountpoint, m->mountpoint) == 0;
+       p != NULL && p != m && matches(p, fstype, ids) && strcmp(p->mountpoint, m->mountpoint) == 0;
        m = p, p = pl_mountinfo_find_id(mounts, p->parent_id))
     depth++;
   return depth;
 }
 
 GPtrArray *
-remount_plan(GPtrArray *mounts, const char *fstype, const dev_t *devs, gsize n_devs)
+remount_plan(GPtrArray *mounts, const char *fstype, const char *const *ids)
 {
   GPtrArray *actions = g_ptr_array_new_with_free_func((GDestroyNotify)remount_action_free);
   for (guint i = 0; i < mounts->len; i++) {
     const PlMount *m = mounts->pdata[i];
-    if (!matches(m, fstype, devs, n_devs) || pl_mountinfo_is_covered(mounts, m) ||
-        nested(mounts, m, fstype, devs, n_devs))
+    if (!matches(m, fstype, ids) || pl_mountinfo_is_covered(mounts, m) ||
+        nested(mounts, m, fstype, ids))
       continue;
     RemountAction *a = g_new0(RemountAction, 1);
     a->root = g_strdup(m->root);
     a->target = g_strdup(m->mountpoint);
-    a->dev = m->dev;
-    a->detach = stack_depth(mounts, m, fstype, devs, n_devs);
+    a->id = remount_identity(m);
+    a->detach = stack_depth(mounts, m, fstype, ids);
     remount_attrs_from_options(m, &a->attr_set, &a->attr_clr);
     g_ptr_array_add(actions, a);
   }

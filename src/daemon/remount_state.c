@@ -1,11 +1,11 @@
-/* Reading and writing the device state file (see remount_state.h). */
+/* Reading and writing the state file (see remount_state.h). */
 #include "remount_state.h"
 #include "proclens/error.h"
 #include "proclens/fileio.h"
 
 #include <errno.h>
 #include <stdio.h>
-#include <sys/sysmacros.h>
+#include <string.h>
 
 char *
 remount_state_path(const char *state_dir, const char *mountpoint)
@@ -15,48 +15,47 @@ remount_state_path(const char *state_dir, const char *mountpoint)
   return g_build_filename(state_dir, name, NULL);
 }
 
-GArray *
+/* "0:45 proclens:1a2b3c4d": a device, one space, a source without spaces. */
+static gboolean
+valid_identity(const char *line)
+{
+  unsigned int maj, min;
+  int used = 0;
+  return sscanf(line, "%u:%u %n", &maj, &min, &used) == 2 && used > 0 && line[used - 1] == ' ' &&
+         line[used] != '\0' && strchr(line + used, ' ') == NULL;
+}
+
+GPtrArray *
 remount_state_parse(const char *text)
 {
-  GArray *devs = g_array_new(FALSE, FALSE, sizeof(dev_t));
+  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
   g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
   for (char **l = lines; *l != NULL; l++) {
-    unsigned int maj, min;
-    int used = 0;
-    if (sscanf(*l, "%u:%u%n", &maj, &min, &used) == 2 && (*l)[used] == '\0') {
-      dev_t dev = makedev(maj, min);
-      g_array_append_val(devs, dev);
-    }
+    if (valid_identity(*l))
+      g_ptr_array_add(ids, g_strdup(*l));
   }
-  return devs;
+  return ids;
 }
 
-char *
-remount_state_format(const dev_t *devs, gsize n_devs)
-{
-  GString *text = g_string_new(NULL);
-  for (gsize i = 0; i < n_devs; i++)
-    g_string_append_printf(text, "%u:%u\n", major(devs[i]), minor(devs[i]));
-  return g_string_free(text, FALSE);
-}
-
-GArray *
+GPtrArray *
 remount_state_load(const char *path)
 {
   g_autofree char *text = NULL;
   if (!pl_read_file(path, &text, NULL, NULL))
-    return g_array_new(FALSE, FALSE, sizeof(dev_t));
+    return g_ptr_array_new_with_free_func(g_free);
   return remount_state_parse(text);
 }
 
 gboolean
-remount_state_save(const char *path, const dev_t *devs, gsize n_devs, GError **error)
+remount_state_save(const char *path, GPtrArray *ids, GError **error)
 {
   g_autofree char *dir = g_path_get_dirname(path);
   if (g_mkdir_with_parents(dir, 0755) < 0) {
     pl_set_errno(error, errno, "create %s", dir);
     return FALSE;
   }
-  g_autofree char *text = remount_state_format(devs, n_devs);
-  return g_file_set_contents(path, text, -1, error);
+  g_autoptr(GString) text = g_string_new(NULL);
+  for (guint i = 0; i < ids->len; i++)
+    g_string_append_printf(text, "%s\n", (const char *)ids->pdata[i]);
+  return g_file_set_contents(path, text->str, -1, error);
 }

@@ -21,7 +21,7 @@ load_fixture(void)
 START_TEST(parses_fields_and_escapes)
 {
   g_autoptr(GPtrArray) mounts = load_fixture();
-  ck_assert_uint_eq(mounts->len, 14); /* the two malformed lines are skipped */
+  ck_assert_uint_eq(mounts->len, 15); /* the two malformed lines are skipped */
   const PlMount *m = mounts->pdata[2];
   ck_assert_int_eq(m->id, 502);
   ck_assert_int_eq(m->parent_id, 501);
@@ -29,7 +29,7 @@ START_TEST(parses_fields_and_escapes)
   ck_assert_uint_eq(minor(m->dev), 45);
   ck_assert_str_eq(m->root, "/proc/meminfo");
   ck_assert_str_eq(m->fstype, "fuse.proclens"); /* after the optional field master:7 */
-  ck_assert_str_eq(m->source, "proclens");
+  ck_assert_str_eq(m->source, "proclens:aa");
   ck_assert(pl_mount_has_option(m, "rw"));
   ck_assert(!pl_mount_has_option(m, "ro"));
   const PlMount *spaced = pl_mountinfo_find_id(mounts, 509);
@@ -65,11 +65,12 @@ action_at(GPtrArray *actions, const char *target)
 START_TEST(plan_picks_the_dead_device_only)
 {
   g_autoptr(GPtrArray) mounts = load_fixture();
-  const dev_t devs[] = {makedev(0, 99), makedev(0, 45)};
-  g_autoptr(GPtrArray) actions = remount_plan(mounts, REMOUNT_FSTYPE, devs, 2);
+  const char *const ids[] = {"0:99 proclens:aa", "0:45 proclens:aa", NULL};
+  g_autoptr(GPtrArray) actions = remount_plan(mounts, REMOUNT_FSTYPE, ids);
   /* meminfo, cpuinfo (a stack of two), the CPU directory, the spaced path, the whole
    * mount; not stat (covered by a tmpfs), loadavg (another device), swaps (another
-   * type), nor the diskstats bind inside the whole-mount bind. */
+   * type), version (the same device number, another instance's), nor the diskstats bind
+   * inside the whole-mount bind. */
   ck_assert_uint_eq(actions->len, 5);
   ck_assert_uint_eq(action_at(actions, "/proc/meminfo")->detach, 1);
   ck_assert_str_eq(action_at(actions, "/proc/meminfo")->root, "/proc/meminfo");
@@ -81,11 +82,14 @@ START_TEST(plan_picks_the_dead_device_only)
   ck_assert_ptr_null(action_at(actions, "/proc/stat"));
   ck_assert_ptr_null(action_at(actions, "/proc/loadavg"));
   ck_assert_ptr_null(action_at(actions, "/proc/swaps"));
+  ck_assert_ptr_null(action_at(actions, "/proc/version"));
   ck_assert_ptr_null(action_at(actions, "/var/lib/lxcfs/proc/diskstats"));
-  const dev_t other[] = {makedev(0, 46)};
-  g_autoptr(GPtrArray) only_loadavg = remount_plan(mounts, REMOUNT_FSTYPE, other, 1);
+  const char *const other[] = {"0:46 proclens:cc", NULL};
+  g_autoptr(GPtrArray) only_loadavg = remount_plan(mounts, REMOUNT_FSTYPE, other);
   ck_assert_uint_eq(only_loadavg->len, 1);
-  g_autoptr(GPtrArray) none = remount_plan(mounts, REMOUNT_FSTYPE, NULL, 0);
+  ck_assert_str_eq(((RemountAction *)only_loadavg->pdata[0])->id, "0:46 proclens:cc");
+  const char *const no_ids[] = {NULL};
+  g_autoptr(GPtrArray) none = remount_plan(mounts, REMOUNT_FSTYPE, no_ids);
   ck_assert_uint_eq(none->len, 0);
 }
 END_TEST
@@ -108,13 +112,11 @@ END_TEST
 
 START_TEST(state_file)
 {
-  const dev_t devs[] = {makedev(0, 45), makedev(0, 7), makedev(259, 3)};
-  g_autofree char *text = remount_state_format(devs, 3);
-  ck_assert_str_eq(text, "0:45\n0:7\n259:3\n");
-  g_autoptr(GArray) back = remount_state_parse("0:45\nbogus\n0:7x\n\n259:3\n");
-  ck_assert_uint_eq(back->len, 2);
-  ck_assert(g_array_index(back, dev_t, 0) == devs[0]);
-  ck_assert(g_array_index(back, dev_t, 1) == devs[2]);
+  g_autoptr(GPtrArray) ids =
+      remount_state_parse("0:45 proclens:aa\nbogus\n0:7x proclens:b\n0:8\n0:9 a b\n\n259:3 x\n");
+  ck_assert_uint_eq(ids->len, 2);
+  ck_assert_str_eq(ids->pdata[0], "0:45 proclens:aa");
+  ck_assert_str_eq(ids->pdata[1], "259:3 x");
   g_autofree char *a = remount_state_path("/run/proclensd", "/var/lib/lxcfs");
   g_autofree char *b = remount_state_path("/run/proclensd", "/var/lib/lxcfs/x");
   ck_assert_str_eq(a, "/run/proclensd/%2Fvar%2Flib%2Flxcfs.dev");
@@ -125,15 +127,19 @@ END_TEST
 START_TEST(state_file_round_trip)
 {
   g_autofree char *dir = g_dir_make_tmp("remount-XXXXXX", NULL);
-  g_autofree char *path = remount_state_path(dir, "/m");
-  g_autoptr(GArray) missing = remount_state_load(path);
+  g_autofree char *sub = g_build_filename(dir, "state", NULL);
+  g_autofree char *path = remount_state_path(sub, "/m");
+  g_autoptr(GPtrArray) missing = remount_state_load(path);
   ck_assert_uint_eq(missing->len, 0);
-  const dev_t devs[] = {makedev(0, 50), makedev(0, 45)};
-  ck_assert(remount_state_save(path, devs, 2, NULL));
-  g_autoptr(GArray) loaded = remount_state_load(path);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new();
+  g_ptr_array_add(ids, "0:50 proclens:0badcafe");
+  g_ptr_array_add(ids, "0:45 proclens");
+  ck_assert(remount_state_save(path, ids, NULL)); /* creates the directory */
+  g_autoptr(GPtrArray) loaded = remount_state_load(path);
   ck_assert_uint_eq(loaded->len, 2);
-  ck_assert(g_array_index(loaded, dev_t, 1) == devs[1]);
+  ck_assert_str_eq(loaded->pdata[1], "0:45 proclens");
   unlink(path);
+  rmdir(sub);
   rmdir(dir);
 }
 END_TEST
