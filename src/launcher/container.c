@@ -5,6 +5,7 @@
 #include "rootfs.h"
 #include "seccomp_filter.h"
 #include "sysinfo_responder.h"
+#include "userns.h"
 #include "util.h"
 #include "volume.h"
 
@@ -25,6 +26,8 @@ extern char **environ;
 /* What the container's init tells the launcher over the sync socket. End of file means the
  * command was executed (the socket is close-on-exec). */
 enum { MSG_SETUP_ERROR = 'E', MSG_EXEC_ERROR = 'X', MSG_PTY = 'T', MSG_SECCOMP = 'S' };
+/* What the launcher sends the init before its command: idmapped lower layers, then "go". */
+enum { MSG_LOWER = 'L', MSG_GO = 'G' };
 
 typedef struct {
   char kind;
@@ -39,6 +42,9 @@ plc_config_new(void)
   cfg->volumes = g_ptr_array_new_with_free_func((GDestroyNotify)plc_volume_free);
   cfg->devices = g_ptr_array_new_with_free_func((GDestroyNotify)plc_volume_free);
   cfg->cgroup_root = g_strdup("/sys/fs/cgroup");
+  cfg->userns = g_strdup("host");
+  cfg->uid_map = g_array_new(FALSE, TRUE, sizeof(PlcIdMap));
+  cfg->gid_map = g_array_new(FALSE, TRUE, sizeof(PlcIdMap));
   return cfg;
 }
 
@@ -60,6 +66,9 @@ plc_config_free(PlcConfig *cfg)
   plc_blkio_free(cfg->blkio);
   g_free(cfg->lxcfs_dir);
   g_free(cfg->cgroup_root);
+  g_free(cfg->userns);
+  g_array_unref(cfg->uid_map);
+  g_array_unref(cfg->gid_map);
   g_free(cfg);
 }
 
@@ -160,10 +169,19 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
   g_autoptr(GError) error = NULL;
   char go;
 
-  /* Wait until the launcher has put us in the cgroup: the cgroup namespace made next must
-   * have the container's cgroup as its root. */
-  if (read(sock, &go, 1) != 1 || go != 'G')
-    _exit(PLC_EXIT_LAUNCHER);
+  /* Wait until the launcher has put us in the cgroup (the cgroup namespace made next must
+   * have the container's cgroup as its root) and written our id maps. */
+  g_autoptr(GArray) lower_fds = g_array_new(FALSE, FALSE, sizeof(int));
+  for (;;) {
+    int fd = plc_recv_fd(sock, &go);
+    if (go == MSG_GO)
+      break;
+    if (go != MSG_LOWER || fd < 0)
+      _exit(PLC_EXIT_LAUNCHER);
+    g_array_append_val(lower_fds, fd);
+  }
+  if (cfg->uid_map->len > 0 && !plc_userns_become_root(&error))
+    die_setup(sock, error, "user namespace");
   if (unshare(CLONE_NEWCGROUP) < 0)
     die_errno(sock, "unshare the cgroup namespace");
   if (sethostname(cfg->hostname, strlen(cfg->hostname)) < 0)
@@ -178,9 +196,14 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
       .devices = cfg->devices,
       .lxcfs_dir = cfg->lxcfs_dir,
       .tty = cfg->tty,
+      .userns = cfg->uid_map->len > 0,
+      .lower_fds = (const int *)lower_fds->data,
+      .n_lower_fds = lower_fds->len,
   };
   if (!plc_rootfs_setup(&spec, &error))
     die_setup(sock, error, "root filesystem");
+  for (guint i = 0; i < lower_fds->len; i++)
+    close(g_array_index(lower_fds, int, i));
 
   if (cfg->tty) {
     int master;
@@ -272,6 +295,16 @@ add_disk_members(JsonObject *h, const PlcConfig *cfg)
 }
 
 static JsonNode *
+idmap_json(const GArray *maps)
+{
+  g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
+  for (guint i = 0; i < maps->len; i++)
+    g_ptr_array_add(v, plc_idmap_format(&g_array_index(maps, PlcIdMap, i)));
+  g_ptr_array_add(v, NULL);
+  return plc_json_strv((char **)v->pdata);
+}
+
+static JsonNode *
 initial_state(PlcConfig *cfg, PlcCgroup *cg, const char *state_dir)
 {
   g_autofree char *now = plc_now_rfc3339();
@@ -345,6 +378,9 @@ initial_state(PlcConfig *cfg, PlcCgroup *cg, const char *state_dir)
   json_object_set_boolean_member(h, "AutoRemove", cfg->auto_remove);
   json_object_set_boolean_member(h, "Init", cfg->init);
   json_object_set_string_member(h, "LxcfsDir", cfg->lxcfs_dir ? cfg->lxcfs_dir : "");
+  json_object_set_string_member(h, "UsernsMode", cfg->userns);
+  json_object_set_member(h, "UidMap", idmap_json(cfg->uid_map));
+  json_object_set_member(h, "GidMap", idmap_json(cfg->gid_map));
   json_object_set_object_member(o, "HostConfig", h);
 
   JsonObject *cgo = json_object_new();
@@ -427,23 +463,86 @@ undo_child(gpointer p)
     ;
 }
 
-/* Creates the state directory under the lock, refusing a name in use. */
+/* Creates the state directory under the lock, refusing a name in use, and takes the ids of
+ * --userns=auto. The caller closes *ret_lock once the state (which records them) is saved. */
 static char *
-create_state_dir(PlcConfig *cfg, PlcUndo *undo, GError **error)
+create_state_dir(PlcConfig *cfg, PlcUndo *undo, int *ret_lock, GError **error)
 {
   int lock = plc_state_lock(error);
   if (lock < 0)
     return NULL;
   g_autofree char *dir = plc_state_dir_for(cfg->id);
   gboolean ok = !name_taken(cfg->name, error);
+  if (ok && strcmp(cfg->userns, "auto") == 0)
+    ok = plc_userns_allocate(cfg->uid_map, cfg->gid_map, error);
   if (ok && mkdir(dir, 0700) < 0) {
     plc_set_errno(error, errno, "create the state directory %s", dir);
     ok = FALSE;
   }
   if (ok)
     plc_undo_push(undo, "remove the state directory", undo_rm_rf, g_strdup(dir), g_free);
-  close(lock);
-  return ok ? g_steal_pointer(&dir) : NULL;
+  if (!ok) {
+    close(lock);
+    return NULL;
+  }
+  *ret_lock = lock;
+  return g_steal_pointer(&dir);
+}
+
+/* With a user namespace, container root must reach and own its part of the state dir: the
+ * dir itself (group: mapped root, mode 0710), upper/ and work/ (overlayfs writes there as the
+ * mounter), the /etc files, and lower/N where the idmapped lower layers get attached. */
+static gboolean
+prepare_userns_dirs(PlcConfig *cfg, const char *state_dir, GError **error)
+{
+  static const char *const owned[] = {"upper", "work", "etc/hostname", "etc/hosts",
+                                      "etc/resolv.conf", NULL};
+  uid_t uid = plc_userns_host_root(cfg->uid_map);
+  gid_t gid = plc_userns_host_root(cfg->gid_map);
+  if (chown(state_dir, 0, gid) < 0 || chmod(state_dir, 0710) < 0) {
+    plc_set_errno(error, errno, "give %s to the container's root group %u", state_dir, gid);
+    return FALSE;
+  }
+  for (gsize i = 0; owned[i]; i++) {
+    g_autofree char *p = g_build_filename(state_dir, owned[i], NULL);
+    if (chown(p, uid, gid) < 0) {
+      plc_set_errno(error, errno, "give %s to the container's root %u:%u", p, uid, gid);
+      return FALSE;
+    }
+  }
+  g_auto(GStrv) lowers = g_strsplit(cfg->rootfs, ":", -1);
+  for (guint i = 0; lowers[i]; i++) {
+    g_autofree char *name = g_strdup_printf("lower/%u", i);
+    g_autofree char *d = g_build_filename(state_dir, name, NULL);
+    if (!plc_mkdir_p(d, 0755, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Maps the new init's ids, then sends it an idmapped clone of each lower layer (the files
+ * on disk keep their owners; inside they appear shifted into the container's range). */
+static gboolean
+map_userns(PlcConfig *cfg, pid_t pid, int sock, GError **error)
+{
+  if (!plc_userns_write_maps(pid, cfg->uid_map, cfg->gid_map, error))
+    return FALSE;
+  g_autofree char *ns_path = g_strdup_printf("/proc/%d/ns/user", (int)pid);
+  int ns = open(ns_path, O_RDONLY | O_CLOEXEC);
+  if (ns < 0) {
+    plc_set_errno(error, errno, "open %s", ns_path);
+    return FALSE;
+  }
+  g_auto(GStrv) lowers = g_strsplit(cfg->rootfs, ":", -1);
+  gboolean ok = TRUE;
+  for (char **l = lowers; ok && *l; l++) {
+    int fd = plc_userns_idmapped_tree(*l, ns, error);
+    ok = fd >= 0 && plc_send_fd(sock, fd, MSG_LOWER, "an idmapped lower layer", error);
+    if (fd >= 0)
+      close(fd);
+  }
+  close(ns);
+  return ok;
 }
 
 /* Reads the init's messages until end of file (the command was executed). */
@@ -510,6 +609,7 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
   g_autofree char *state_dir = NULL;
   int stdio[3] = {-1, -1, -1};
   int sv[2] = {-1, -1};
+  int lock = -1;
   sigset_t old_mask;
 
   *ret_exit_code = PLC_EXIT_LAUNCHER;
@@ -540,11 +640,13 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
   if (r->cgroup == NULL)
     return NULL;
 
-  state_dir = create_state_dir(cfg, undo, error);
+  state_dir = create_state_dir(cfg, undo, &lock, error);
   if (state_dir == NULL)
     goto fail;
   r->state = plc_state_new(cfg->id, initial_state(cfg, r->cgroup, state_dir));
-  if (!plc_state_save(r->state, error))
+  gboolean saved = plc_state_save(r->state, error);
+  close(g_steal_fd(&lock));
+  if (!saved)
     goto fail;
   {
     static const char *const dirs[] = {"upper", "work", "rootfs", NULL};
@@ -555,6 +657,8 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
     }
   }
   if (!write_etc_files(cfg, state_dir, error))
+    goto fail;
+  if (cfg->uid_map->len > 0 && !prepare_userns_dirs(cfg, state_dir, error))
     goto fail;
 
   if (cfg->detach) {
@@ -585,7 +689,7 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
     plc_set_errno(error, errno, "socketpair");
     goto fail;
   }
-  r->pid = plc_ns_clone(plc_ns_clone_flags(cfg->net_host));
+  r->pid = plc_ns_clone(plc_ns_clone_flags(cfg->net_host, cfg->uid_map->len > 0));
   if (r->pid < 0) {
     plc_set_errno(error, errno, "create the container's namespaces (clone3)");
     goto fail;
@@ -599,6 +703,8 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
   plc_undo_push(undo, "kill the container's init", undo_child, GINT_TO_POINTER(r->pid), NULL);
 
   if (!plc_cgroup_add_pid(r->cgroup, r->pid, error))
+    goto fail;
+  if (cfg->uid_map->len > 0 && !map_userns(cfg, r->pid, sv[0], error))
     goto fail;
   if (write(sv[0], "G", 1) != 1) {
     plc_set_errno(error, errno, "start the container's init");

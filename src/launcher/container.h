@@ -39,6 +39,8 @@ typedef struct {
   char *lxcfs_dir;    /* NULL with --no-lxcfs */
   char *cgroup_root;
   gboolean no_sysinfo; /* --no-sysinfo, or no kernel support: sysinfo(2) is not intercepted */
+  char *userns;        /* "host", "auto" (a range of /etc/subuid) or "private" (--uidmap) */
+  GArray *uid_map, *gid_map; /* of PlcIdMap; empty with "host", filled at start with "auto" */
 } PlcConfig;
 
 PlcConfig *plc_config_new(void);

@@ -1,4 +1,5 @@
 #include "namespaces.h"
+#include "userns.h"
 #include "util.h"
 
 #include <errno.h>
@@ -10,15 +11,18 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 int
-plc_ns_clone_flags(gboolean net_host)
+plc_ns_clone_flags(gboolean net_host, gboolean userns)
 {
   int flags = CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC;
   if (!net_host)
     flags |= CLONE_NEWNET;
+  if (userns)
+    flags |= CLONE_NEWUSER;
   return flags;
 }
 
@@ -53,6 +57,30 @@ plc_ns_loopback_up(GError **error)
   return TRUE;
 }
 
+/* Joins pid's user namespace when it is not ours, and becomes its root: the kernel wants the
+ * owning user namespace first, so that the others can be joined with its capabilities. */
+static gboolean
+join_userns(pid_t pid, GError **error)
+{
+  g_autofree char *path = g_strdup_printf("/proc/%d/ns/user", (int)pid);
+  struct stat mine, theirs;
+  if (stat("/proc/self/ns/user", &mine) < 0 || stat(path, &theirs) < 0) {
+    plc_set_errno(error, errno, "stat %s", path);
+    return FALSE;
+  }
+  if (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
+    return TRUE;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0) {
+    plc_set_errno(error, errno, "join the user namespace of pid %d", (int)pid);
+    if (fd >= 0)
+      close(fd);
+    return FALSE;
+  }
+  close(fd);
+  return plc_userns_become_root(error);
+}
+
 gboolean
 plc_ns_join(pid_t pid, GError **error)
 {
@@ -81,6 +109,8 @@ plc_ns_join(pid_t pid, GError **error)
     plc_set_errno(error, errno, "open %s", root_path);
     ok = FALSE;
   }
+  if (ok && !join_userns(pid, error))
+    ok = FALSE;
   for (gsize i = 0; ok && i < G_N_ELEMENTS(order); i++) {
     if (setns(fds[i], order[i].type) < 0) {
       plc_set_errno(error, errno, "join the %s namespace of pid %d", order[i].name, (int)pid);

@@ -5,9 +5,9 @@
 #include <glib.h>
 #include <sys/types.h>
 
-/* The clone flags of a new container: pid, mount, uts, ipc (and net unless net_host).
- * The cgroup namespace is unshared later, once the child sits in its cgroup. */
-int plc_ns_clone_flags(gboolean net_host);
+/* The clone flags of a new container: pid, mount, uts, ipc (and net unless net_host, user
+ * with userns). The cgroup namespace is unshared later, once the child sits in its cgroup. */
+int plc_ns_clone_flags(gboolean net_host, gboolean userns);
 
 /* clone3() with flags and SIGCHLD; returns like fork(). */
 pid_t plc_ns_clone(int flags);
@@ -15,6 +15,7 @@ pid_t plc_ns_clone(int flags);
 /* Sets IFF_UP on "lo" in the current network namespace. */
 gboolean plc_ns_loopback_up(GError **error);
 
-/* Joins every namespace of pid except the user namespace, the mount namespace last, and
- * changes root to pid's root. The pid namespace applies to children forked afterwards. */
+/* Joins every namespace of pid: its user namespace first (when not ours; then as its root),
+ * the mount namespace last, and changes root to pid's root. The pid namespace applies to
+ * children forked afterwards. */
 gboolean plc_ns_join(pid_t pid, GError **error);

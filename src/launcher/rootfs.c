@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -132,14 +133,33 @@ do_mount(const char *src, const char *target, const char *type, unsigned long fl
   return TRUE;
 }
 
+/* The flags a bind remount must keep: in a user namespace the kernel locks those of mounts
+ * inherited from the host (nosuid, nodev, noexec, atime), and refuses a remount that drops them. */
+static unsigned long
+kept_flags(const char *target)
+{
+  static const struct {
+    unsigned long st, ms;
+  } map[] = {{ST_NOSUID, MS_NOSUID},   {ST_NODEV, MS_NODEV},         {ST_NOEXEC, MS_NOEXEC},
+             {ST_NOATIME, MS_NOATIME}, {ST_NODIRATIME, MS_NODIRATIME}, {ST_RELATIME, MS_RELATIME}};
+  struct statvfs sv;
+  unsigned long flags = 0;
+  if (statvfs(target, &sv) < 0)
+    return 0;
+  for (gsize i = 0; i < G_N_ELEMENTS(map); i++)
+    if (sv.f_flag & map[i].st)
+      flags |= map[i].ms;
+  return flags;
+}
+
 static gboolean
 bind_mount(const char *src, const char *target, gboolean read_only, GError **error)
 {
   g_autofree char *what = g_strdup_printf("bind mount %s", src);
   if (!do_mount(src, target, NULL, MS_BIND | MS_REC, NULL, what, error))
     return FALSE;
-  if (read_only && !do_mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL,
-                             "remount read-only", error))
+  if (read_only && !do_mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | kept_flags(target),
+                             NULL, "remount read-only", error))
     return FALSE;
   return TRUE;
 }
@@ -440,18 +460,41 @@ pivot(const char *root, GError **error)
   return TRUE;
 }
 
+/* The launcher's idmapped clones of the lower layers (one fd each, top first), attached at
+ * <state dir>/lower/N; returns the overlay's lowerdir list of them. */
+static char *
+attach_idmapped_lowers(const PlcRootfsSpec *spec, GError **error)
+{
+  g_autoptr(GString) lowerdir = g_string_new(NULL);
+  for (guint i = 0; i < spec->n_lower_fds; i++) {
+    g_autofree char *name = g_strdup_printf("lower/%u", i);
+    g_autofree char *dir = g_build_filename(spec->state_dir, name, NULL);
+    if (move_mount(spec->lower_fds[i], "", AT_FDCWD, dir, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+      plc_set_errno(error, errno, "attach the idmapped lower layer on %s", dir);
+      return NULL;
+    }
+    g_string_append_printf(lowerdir, "%s%s", i ? ":" : "", dir);
+  }
+  return g_string_free(g_steal_pointer(&lowerdir), FALSE);
+}
+
 gboolean
 plc_rootfs_setup(const PlcRootfsSpec *spec, GError **error)
 {
   g_autofree char *upper = g_build_filename(spec->state_dir, "upper", NULL);
   g_autofree char *work = g_build_filename(spec->state_dir, "work", NULL);
   g_autofree char *root = g_build_filename(spec->state_dir, "rootfs", NULL);
-  g_autofree char *opts =
-      g_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s", spec->lower, upper, work);
+  g_autofree char *lower = NULL;
 
   /* Nothing done in here may propagate back to the host. */
   if (!do_mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL, "make mounts private", error))
     return FALSE;
+  if (spec->n_lower_fds > 0 && (lower = attach_idmapped_lowers(spec, error)) == NULL)
+    return FALSE;
+  /* In a user namespace overlayfs may not write trusted.* xattrs: userxattr uses user.*. */
+  g_autofree char *opts =
+      g_strdup_printf("lowerdir=%s,upperdir=%s,workdir=%s%s", lower ? lower : spec->lower, upper,
+                      work, spec->userns ? ",userxattr" : "");
   if (mount("overlay", root, "overlay", 0, opts) < 0) {
     plc_set_errno(error, errno, "overlay mount of %s on %s", spec->lower, root);
     return FALSE;

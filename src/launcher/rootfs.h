@@ -14,6 +14,9 @@ typedef struct {
   GPtrArray *devices;    /* of PlcVolume: host device nodes, bound after the volumes */
   const char *lxcfs_dir; /* the daemon's mount, or NULL for --no-lxcfs */
   gboolean tty;          /* create /dev/console for the pty */
+  gboolean userns;       /* in a new user namespace (overlay with userxattr) */
+  const int *lower_fds;  /* idmapped clones of lower's layers (same order), or none */
+  guint n_lower_fds;
 } PlcRootfsSpec;
 
 /* Runs in the container's init, in its new mount namespace; ends in the new root. */

@@ -2,6 +2,7 @@
 #include "config.h"
 #include "cli.h"
 #include "container.h"
+#include "idmap.h"
 #include "image_store.h"
 #include "monitor.h"
 #include "pty.h"
@@ -60,8 +61,8 @@ static const char run_description[] =
 typedef struct {
   char *image_root;
   char *name, *memory, *memory_swap, *cpus, *cpuset, *pids, *hostname, *workdir, *user;
-  char *network, *lxcfs_dir;
-  char **env, **volumes;
+  char *network, *lxcfs_dir, *userns;
+  char **env, **volumes, **uidmaps, **gidmaps;
   char *blkio_weight, **throttle[PLC_THROTTLE_KINDS], **devices; /* disk options */
   gboolean detach, rm, interactive, tty, no_lxcfs, init, no_sysinfo;
 } RunOpts;
@@ -87,6 +88,9 @@ run_opts_clear(RunOpts *o)
   for (int k = 0; k < PLC_THROTTLE_KINDS; k++)
     g_strfreev(o->throttle[k]);
   g_strfreev(o->devices);
+  g_free(o->userns);
+  g_strfreev(o->uidmaps);
+  g_strfreev(o->gidmaps);
 }
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(RunOpts, run_opts_clear)
 
@@ -222,6 +226,16 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
   else {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
                 "invalid --network '%s': none or host", o->network);
+    return NULL;
+  }
+  g_clear_pointer(&cfg->userns, g_free);
+  if (!plc_userns_options(o->userns, o->uidmaps, o->gidmaps, &cfg->userns, cfg->uid_map,
+                          cfg->gid_map, error))
+    return NULL;
+  if (cfg->net_host && strcmp(cfg->userns, "host") != 0) {
+    /* sysfs can only be mounted by the owner of the network namespace. */
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                "--network host needs --userns=host (the host's sysfs belongs to its network)");
     return NULL;
   }
   if (o->hostname)
@@ -447,6 +461,13 @@ plc_cmd_run(int argc, char **argv)
        "UID[:GID]"},
       {"network", 0, 0, G_OPTION_ARG_STRING, &o.network,
        "none (default: own namespace, loopback only) or host", "MODE"},
+      {"userns", 0, 0, G_OPTION_ARG_STRING, &o.userns,
+       "host (default) or auto: root inside is 65536 ids of /etc/subuid's proclens entry",
+       "MODE"},
+      {"uidmap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.uidmaps,
+       "Map container uids to host uids (a user namespace); repeatable", "CONTAINER:HOST:SIZE"},
+      {"gidmap", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.gidmaps,
+       "Map container gids to host gids; repeatable", "CONTAINER:HOST:SIZE"},
       {"lxcfs-dir", 0, 0, G_OPTION_ARG_FILENAME, &o.lxcfs_dir,
        "Where proclensd (or LXCFS) is mounted (default " PLC_DEFAULT_LXCFS_DIR ")", "DIR"},
       {"image-root", 0, 0, G_OPTION_ARG_FILENAME, &o.image_root,

@@ -285,6 +285,30 @@ plc_send_fd(int sock, int fd, char tag, const char *what, GError **error)
 }
 
 int
+plc_recv_fd(int sock, char *ret_tag)
+{
+  union {
+    char buf[CMSG_SPACE(sizeof(int))];
+    struct cmsghdr align;
+  } u;
+  struct iovec iov = {.iov_base = ret_tag, .iov_len = 1};
+  struct msghdr msg = {
+      .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  int fd = -1;
+  ssize_t n;
+  *ret_tag = '\0';
+  do
+    n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return -1;
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
+    memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}
+
+int
 plc_lock_file(const char *path, GError **error)
 {
   int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);

@@ -36,5 +36,9 @@ char *plc_now_rfc3339(void);
  * is; `what` names it in the error. */
 gboolean plc_send_fd(int sock, int fd, char tag, const char *what, GError **error);
 
+/* Receives one message of plc_send_fd (or a bare one-byte tag): sets *ret_tag ('\0' at end of
+ * file or on error) and returns the fd received, or -1 when there was none. */
+int plc_recv_fd(int sock, char *ret_tag);
+
 /* Opens (creating) and takes an exclusive flock on path; returns the fd to close to unlock. */
 int plc_lock_file(const char *path, GError **error);

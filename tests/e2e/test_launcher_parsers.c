@@ -1,6 +1,7 @@
 /* Unit tests of the launcher's pure parsers: sizes, --cpus, CPU lists, users, volume specs,
  * container id/name matching, inspect --format templates, signal names. */
 #include "cli.h"
+#include "idmap.h"
 #include "size.h"
 #include "state.h"
 #include "template.h"
@@ -323,6 +324,119 @@ START_TEST(test_state_fields)
 }
 END_TEST
 
+
+static GArray *
+maps_of(const char *const *specs)
+{
+  GArray *a = g_array_new(FALSE, TRUE, sizeof(PlcIdMap));
+  for (; *specs; specs++) {
+    PlcIdMap m;
+    ck_assert(plc_idmap_parse(*specs, &m, NULL));
+    g_array_append_val(a, m);
+  }
+  return a;
+}
+
+START_TEST(test_idmaps)
+{
+  PlcIdMap m;
+  g_autoptr(GError) error = NULL;
+  ck_assert(plc_idmap_parse("0:100000:65536", &m, NULL));
+  ck_assert_uint_eq(m.container, 0);
+  ck_assert_uint_eq(m.host, 100000);
+  ck_assert_uint_eq(m.size, 65536);
+  g_autofree char *text = plc_idmap_format(&m);
+  ck_assert_str_eq(text, "0:100000:65536");
+  const char *bad[] = {"", "0:1", "0:1:0", "a:1:2", "0:1:2:3", "-1:0:1", "0:4294967295:2",
+                       "4294967295:0:2", "0: 1:2", NULL};
+  for (const char **b = bad; *b; b++)
+    ck_assert_msg(!plc_idmap_parse(*b, &m, NULL), "%s parsed", *b);
+  ck_assert(plc_idmap_parse("4294967295:0:1", &m, NULL));
+
+  const char *two[] = {"0:1000:10", "10:5000:5", NULL};
+  g_autoptr(GArray) ok = maps_of(two);
+  ck_assert(plc_idmap_check(ok, "uid", NULL));
+  g_autofree char *rendered = plc_idmap_render(ok);
+  ck_assert_str_eq(rendered, "0 1000 10\n10 5000 5\n");
+  const char *cont[] = {"0:1000:10", "9:5000:5", NULL};
+  g_autoptr(GArray) c = maps_of(cont);
+  ck_assert(!plc_idmap_check(c, "uid", &error));
+  ck_assert_ptr_nonnull(strstr(error->message, "overlaps"));
+  g_clear_error(&error);
+  const char *host[] = {"0:1000:10", "10:1009:5", NULL};
+  g_autoptr(GArray) h = maps_of(host);
+  ck_assert(!plc_idmap_check(h, "gid", NULL));
+  const char *noroot[] = {"1:1000:10", NULL};
+  g_autoptr(GArray) nr = maps_of(noroot);
+  ck_assert(!plc_idmap_check(nr, "uid", &error));
+  ck_assert_ptr_nonnull(strstr(error->message, "container uid 0"));
+}
+END_TEST
+
+START_TEST(test_subid_ranges_allocation)
+{
+  const char *file = "alice:100000:65536\n# comment\nproclens:200000:131072\n"
+                     "proclens:bad:1\nproclens:1:0\n  proclens:500000:65536  \n1234:9:9\n";
+  g_autoptr(GArray) r = plc_subid_ranges(file, "proclens", NULL);
+  ck_assert_uint_eq(r->len, 2);
+  ck_assert_uint_eq(g_array_index(r, PlcIdMap, 0).host, 200000);
+  ck_assert_uint_eq(g_array_index(r, PlcIdMap, 0).size, 131072);
+  ck_assert_uint_eq(g_array_index(r, PlcIdMap, 1).host, 500000);
+  g_autoptr(GArray) by_id = plc_subid_ranges(file, "nobody", "1234");
+  ck_assert_uint_eq(by_id->len, 1);
+
+  guint32 host = 0;
+  g_autoptr(GArray) used = g_array_new(FALSE, TRUE, sizeof(PlcIdMap));
+  ck_assert(plc_idmap_allocate(r, used, 65536, &host));
+  ck_assert_uint_eq(host, 200000);
+  PlcIdMap u = {0, 200000, 65536};
+  g_array_append_val(used, u);
+  ck_assert(plc_idmap_allocate(r, used, 65536, &host));
+  ck_assert_uint_eq(host, 265536);
+  /* An explicit map straddling the second slot pushes past it, aligned. */
+  PlcIdMap straddle = {0, 265600, 10};
+  g_array_append_val(used, straddle);
+  ck_assert(plc_idmap_allocate(r, used, 65536, &host));
+  ck_assert_uint_eq(host, 500000);
+  PlcIdMap last = {0, 500000, 1};
+  g_array_append_val(used, last);
+  ck_assert(!plc_idmap_allocate(r, used, 65536, &host));
+  /* Freed (rm): the lowest free slot comes back. */
+  g_array_remove_index(used, 0);
+  ck_assert(plc_idmap_allocate(r, used, 65536, &host));
+  ck_assert_uint_eq(host, 200000);
+  /* A range too small for a container gives nothing. */
+  const char *small = "proclens:10:65535\n";
+  g_autoptr(GArray) s = plc_subid_ranges(small, "proclens", NULL);
+  g_autoptr(GArray) none = g_array_new(FALSE, TRUE, sizeof(PlcIdMap));
+  ck_assert(!plc_idmap_allocate(s, none, 65536, &host));
+}
+END_TEST
+
+START_TEST(test_userns_options)
+{
+  g_autoptr(GArray) uid = g_array_new(FALSE, TRUE, sizeof(PlcIdMap));
+  g_autoptr(GArray) gid = g_array_new(FALSE, TRUE, sizeof(PlcIdMap));
+  g_autofree char *mode = NULL;
+  ck_assert(plc_userns_options(NULL, NULL, NULL, &mode, uid, gid, NULL));
+  ck_assert_str_eq(mode, "host");
+  g_clear_pointer(&mode, g_free);
+  ck_assert(plc_userns_options("auto", NULL, NULL, &mode, uid, gid, NULL));
+  ck_assert_str_eq(mode, "auto");
+  ck_assert_uint_eq(uid->len, 0);
+  g_clear_pointer(&mode, g_free);
+  char *u[] = {"0:100:10", NULL};
+  ck_assert(plc_userns_options(NULL, u, NULL, &mode, uid, gid, NULL));
+  ck_assert_str_eq(mode, "private");
+  ck_assert_uint_eq(gid->len, 1);
+  ck_assert_uint_eq(g_array_index(gid, PlcIdMap, 0).host, 100);
+  g_clear_pointer(&mode, g_free);
+  ck_assert(!plc_userns_options("auto", u, NULL, &mode, uid, gid, NULL));
+  g_clear_pointer(&mode, g_free);
+  ck_assert(!plc_userns_options("keep-id", NULL, NULL, &mode, uid, gid, NULL));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -337,6 +451,9 @@ main(void)
   tcase_add_test(tc, test_signals);
   tcase_add_test(tc, test_undo);
   tcase_add_test(tc, test_state_fields);
+  tcase_add_test(tc, test_idmaps);
+  tcase_add_test(tc, test_subid_ranges_allocation);
+  tcase_add_test(tc, test_userns_options);
   suite_add_tcase(s, tc);
   SRunner *sr = srunner_create(s);
   srunner_run_all(sr, CK_NORMAL);
