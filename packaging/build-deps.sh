@@ -20,6 +20,8 @@ packages=(
   runc debhelper dpkg-dev python3-yaml man-db
   # tests: real OCI layouts and docker-save archives, built offline
   umoci skopeo
+  # rootless run: newuidmap/newgidmap (setuid helpers writing a user's subordinate id maps)
+  uidmap
 )
 
 missing=()

@@ -551,3 +551,15 @@ plc_cgroup_destroy_paths(char *const *paths, GError **error)
   }
   return ok;
 }
+
+PlcCgroup *
+plc_cgroup_new_none(const char *id)
+{
+  PlcCgroup *cg = g_new0(PlcCgroup, 1);
+  cg->root = g_strdup("");
+  cg->id = g_strdup(id);
+  cg->hierarchies = g_ptr_array_new_with_free_func(g_free);
+  cg->paths = g_ptr_array_new_with_free_func(g_free);
+  g_ptr_array_add(cg->paths, NULL);
+  return cg;
+}

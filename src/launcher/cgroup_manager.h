@@ -21,6 +21,8 @@ typedef struct PlcCgroup PlcCgroup;
 
 /* Finds the hierarchies under root (normally /sys/fs/cgroup). Creates nothing. */
 PlcCgroup *plc_cgroup_new(const char *root, const char *id, GError **error);
+/* No cgroup at all (run --no-limits): creating, applying no limits and adding do nothing. */
+PlcCgroup *plc_cgroup_new_none(const char *id);
 void plc_cgroup_free(PlcCgroup *cg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PlcCgroup, plc_cgroup_free)
 

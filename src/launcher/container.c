@@ -67,6 +67,7 @@ plc_config_free(PlcConfig *cfg)
   g_free(cfg->lxcfs_dir);
   g_free(cfg->cgroup_root);
   g_free(cfg->userns);
+  g_free(cfg->cgroup_parent);
   g_array_unref(cfg->uid_map);
   g_array_unref(cfg->gid_map);
   g_free(cfg);
@@ -474,7 +475,8 @@ create_state_dir(PlcConfig *cfg, PlcUndo *undo, int *ret_lock, GError **error)
   g_autofree char *dir = plc_state_dir_for(cfg->id);
   gboolean ok = !name_taken(cfg->name, error);
   if (ok && strcmp(cfg->userns, "auto") == 0)
-    ok = plc_userns_allocate(cfg->uid_map, cfg->gid_map, error);
+    ok = geteuid() == 0 ? plc_userns_allocate(cfg->uid_map, cfg->gid_map, error)
+                        : plc_userns_rootless_maps(cfg->uid_map, cfg->gid_map, error);
   if (ok && mkdir(dir, 0700) < 0) {
     plc_set_errno(error, errno, "create the state directory %s", dir);
     ok = FALSE;
@@ -499,7 +501,7 @@ prepare_userns_dirs(PlcConfig *cfg, const char *state_dir, GError **error)
                                       "etc/resolv.conf", NULL};
   uid_t uid = plc_userns_host_root(cfg->uid_map);
   gid_t gid = plc_userns_host_root(cfg->gid_map);
-  if (chown(state_dir, 0, gid) < 0 || chmod(state_dir, 0710) < 0) {
+  if (chown(state_dir, (uid_t)-1, gid) < 0 || chmod(state_dir, 0710) < 0) {
     plc_set_errno(error, errno, "give %s to the container's root group %u", state_dir, gid);
     return FALSE;
   }
@@ -534,8 +536,9 @@ map_userns(PlcConfig *cfg, pid_t pid, int sock, GError **error)
     return FALSE;
   }
   g_auto(GStrv) lowers = g_strsplit(cfg->rootfs, ":", -1);
-  gboolean ok = TRUE;
-  for (char **l = lowers; ok && *l; l++) {
+  /* Rootless, idmapped mounts are out of reach: the caller's own files appear as root's. */
+  gboolean ok = TRUE, idmap = geteuid() == 0;
+  for (char **l = lowers; ok && idmap && *l; l++) {
     int fd = plc_userns_idmapped_tree(*l, ns, error);
     ok = fd >= 0 && plc_send_fd(sock, fd, MSG_LOWER, "an idmapped lower layer", error);
     if (fd >= 0)
@@ -636,7 +639,10 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
                 cfg->lxcfs_dir, cfg->lxcfs_dir);
     return NULL;
   }
-  r->cgroup = plc_cgroup_new(cfg->cgroup_root, cfg->id, error);
+  r->cgroup = cfg->no_limits ? plc_cgroup_new_none(cfg->id)
+                             : plc_cgroup_new(cfg->cgroup_parent ? cfg->cgroup_parent
+                                                                 : cfg->cgroup_root,
+                                              cfg->id, error);
   if (r->cgroup == NULL)
     return NULL;
 

@@ -41,6 +41,8 @@ typedef struct {
   gboolean no_sysinfo; /* --no-sysinfo, or no kernel support: sysinfo(2) is not intercepted */
   char *userns;        /* "host", "auto" (a range of /etc/subuid) or "private" (--uidmap) */
   GArray *uid_map, *gid_map; /* of PlcIdMap; empty with "host", filled at start with "auto" */
+  gboolean no_limits;        /* --no-limits: no cgroup at all */
+  char *cgroup_parent;       /* rootless: the delegated cgroup for proclens/<id>; NULL: root */
 } PlcConfig;
 
 PlcConfig *plc_config_new(void);

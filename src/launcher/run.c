@@ -6,6 +6,7 @@
 #include "image_store.h"
 #include "monitor.h"
 #include "pty.h"
+#include "rootless.h"
 #include "seccomp_filter.h"
 #include "size.h"
 #include "util.h"
@@ -64,7 +65,7 @@ typedef struct {
   char *network, *lxcfs_dir, *userns;
   char **env, **volumes, **uidmaps, **gidmaps;
   char *blkio_weight, **throttle[PLC_THROTTLE_KINDS], **devices; /* disk options */
-  gboolean detach, rm, interactive, tty, no_lxcfs, init, no_sysinfo;
+  gboolean detach, rm, interactive, tty, no_lxcfs, init, no_sysinfo, no_limits;
 } RunOpts;
 
 static void
@@ -300,6 +301,8 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
   }
   if (o->pids && !plc_parse_pids_limit(o->pids, &cfg->limits.pids_limit, error))
     return NULL;
+  if (!plc_rootless_prepare(cfg, o->userns, o->no_limits, error))
+    return NULL;
   for (char **v = o->volumes; v && *v; v++) {
     PlcVolume *vol = plc_volume_parse(*v, error);
     if (vol == NULL)
@@ -474,6 +477,8 @@ plc_cmd_run(int argc, char **argv)
        "The image store (default $PROCLENS_IMAGE_ROOT, else " PLC_IMAGE_ROOT_DEFAULT ")", "DIR"},
       {"no-lxcfs", 0, 0, G_OPTION_ARG_NONE, &o.no_lxcfs,
        "Do not bind the daemon's files: /proc shows the host's figures", NULL},
+      {"no-limits", 0, 0, G_OPTION_ARG_NONE, &o.no_limits,
+       "No cgroup (rootless without a delegated cgroup v2 tree)", NULL},
       {"no-sysinfo", 0, 0, G_OPTION_ARG_NONE, &o.no_sysinfo,
        "Do not intercept sysinfo(2) (free, os.totalmem() then show the host's memory)", NULL},
       {NULL}};
@@ -481,10 +486,6 @@ plc_cmd_run(int argc, char **argv)
   if (!plc_cli_parse("run", "ROOTFS|IMAGE [COMMAND [ARG...]]", "Run a command in a new container.",
                      run_description, entries, TRUE, &argc, &argv))
     return PLC_EXIT_LAUNCHER;
-  if (geteuid() != 0) {
-    fprintf(stderr, "proclens run: must run as root\n");
-    return PLC_EXIT_LAUNCHER;
-  }
   g_autoptr(PlcConfig) cfg = build_config(&o, argc, argv, &error);
   if (cfg == NULL) {
     plc_cli_error("run", error);

@@ -22,10 +22,22 @@ plc_state_free(PlcState *state)
   g_free(state);
 }
 
+const char *
+plc_state_root(void)
+{
+  static char *root;
+  if (g_once_init_enter(&root)) {
+    char *r = geteuid() == 0 ? g_strdup(PLC_STATE_ROOT)
+                             : g_build_filename(g_get_user_runtime_dir(), "proclens", NULL);
+    g_once_init_leave(&root, r);
+  }
+  return root;
+}
+
 char *
 plc_state_dir_for(const char *id)
 {
-  return g_build_filename(PLC_STATE_ROOT, id, NULL);
+  return g_build_filename(plc_state_root(), id, NULL);
 }
 
 PlcState *
@@ -84,7 +96,7 @@ GPtrArray *
 plc_state_list(void)
 {
   GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)plc_state_free);
-  DIR *d = opendir(PLC_STATE_ROOT);
+  DIR *d = opendir(plc_state_root());
   struct dirent *e;
   if (d == NULL)
     return all;
@@ -260,8 +272,8 @@ plc_state_notice_dead(PlcState *state)
 int
 plc_state_lock(GError **error)
 {
-  g_autofree char *path = g_build_filename(PLC_STATE_ROOT, ".lock", NULL);
-  if (!plc_mkdir_p(PLC_STATE_ROOT, 0711, error))
+  g_autofree char *path = g_build_filename(plc_state_root(), ".lock", NULL);
+  if (!plc_mkdir_p(plc_state_root(), 0711, error))
     return -1;
   return plc_lock_file(path, error);
 }

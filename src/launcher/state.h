@@ -8,6 +8,10 @@
 #include <sys/types.h>
 
 #define PLC_STATE_ROOT "/run/proclens"
+
+/* Where containers' state lives: PLC_STATE_ROOT for root, $XDG_RUNTIME_DIR/proclens for any
+ * other user (rootless containers). */
+const char *plc_state_root(void);
 #define PLC_ID_LEN 64
 
 typedef struct {
@@ -45,7 +49,7 @@ void plc_state_notice_dead(PlcState *state);
 /* Whether the container's init process is alive. */
 gboolean plc_state_is_running(PlcState *state);
 
-/* Serialises creation and naming: an exclusive flock on /run/proclens/.lock. Returns the fd. */
+/* Serialises creation and naming: an exclusive flock on <state root>/.lock. Returns the fd. */
 int plc_state_lock(GError **error);
 
 /* 64 random hex digits. */

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <grp.h>
+#include <pwd.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -66,6 +67,41 @@ plc_userns_allocate(GArray *uid_map, GArray *gid_map, GError **error)
          allocate_one(PLC_SUBGID_FILE, "GidMap", gid_map, error);
 }
 
+/* The caller's first subordinate range in file, up to PLC_USERNS_AUTO_SIZE ids, after its own
+ * id as root: what a rootless container maps. */
+static gboolean
+rootless_one(const char *file, guint32 own, GArray *maps, GError **error)
+{
+  struct passwd *pw = getpwuid(geteuid());
+  g_autofree char *uid_text = g_strdup_printf("%u", (unsigned)geteuid());
+  g_autofree char *text = NULL;
+  if (!plc_read_file(file, &text, error)) {
+    g_prefix_error(error, "a rootless container takes its ids from %s: ", file);
+    return FALSE;
+  }
+  g_autoptr(GArray) ranges = plc_subid_ranges(text, pw ? pw->pw_name : uid_text, uid_text);
+  if (ranges->len == 0) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
+                "%s has no subordinate ids for %s (as root: usermod --add-subuids and "
+                "--add-subgids, e.g. 100000-165535)",
+                file, pw ? pw->pw_name : uid_text);
+    return FALSE;
+  }
+  const PlcIdMap *r = &g_array_index(ranges, PlcIdMap, 0);
+  PlcIdMap self = {.container = 0, .host = own, .size = 1};
+  PlcIdMap sub = {.container = 1, .host = r->host, .size = MIN(r->size, PLC_USERNS_AUTO_SIZE - 1)};
+  g_array_append_val(maps, self);
+  g_array_append_val(maps, sub);
+  return TRUE;
+}
+
+gboolean
+plc_userns_rootless_maps(GArray *uid_map, GArray *gid_map, GError **error)
+{
+  return rootless_one(PLC_SUBUID_FILE, geteuid(), uid_map, error) &&
+         rootless_one(PLC_SUBGID_FILE, getegid(), gid_map, error);
+}
+
 guint32
 plc_userns_host_root(const GArray *maps)
 {
@@ -77,9 +113,43 @@ plc_userns_host_root(const GArray *maps)
   return (guint32)-1;
 }
 
+/* newuidmap/newgidmap PID CONTAINER HOST SIZE...: the setuid helpers of the uidmap package,
+ * which check the maps against the caller's /etc/subuid and /etc/subgid entries. */
+static gboolean
+run_helper(const char *helper, pid_t pid, const GArray *maps, GError **error)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func(g_free);
+  g_autofree char *err = NULL;
+  int status;
+  g_ptr_array_add(argv, g_strdup(helper));
+  g_ptr_array_add(argv, g_strdup_printf("%d", (int)pid));
+  for (guint i = 0; i < maps->len; i++) {
+    const PlcIdMap *m = &g_array_index(maps, PlcIdMap, i);
+    g_ptr_array_add(argv, g_strdup_printf("%u", m->container));
+    g_ptr_array_add(argv, g_strdup_printf("%u", m->host));
+    g_ptr_array_add(argv, g_strdup_printf("%u", m->size));
+  }
+  g_ptr_array_add(argv, NULL);
+  if (!g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                    NULL, NULL, NULL, &err, &status, error)) {
+    g_prefix_error(error, "%s (apt-get install uidmap): ", helper);
+    return FALSE;
+  }
+  if (!g_spawn_check_wait_status(status, NULL)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED, "%s refused the map: %s", helper,
+                g_strstrip(err));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 gboolean
 plc_userns_write_maps(pid_t pid, const GArray *uid_map, const GArray *gid_map, GError **error)
 {
+  if (geteuid() != 0)
+    return run_helper("newgidmap", pid, gid_map, error) &&
+           run_helper("newuidmap", pid, uid_map, error);
+
   g_autofree char *gid_path = g_strdup_printf("/proc/%d/gid_map", (int)pid);
   g_autofree char *uid_path = g_strdup_printf("/proc/%d/uid_map", (int)pid);
   g_autofree char *gid_text = plc_idmap_render(gid_map);

@@ -18,10 +18,14 @@
  * The caller holds the state lock until the new state is saved. Appends one map each. */
 gboolean plc_userns_allocate(GArray *uid_map, GArray *gid_map, GError **error);
 
+/* Rootless --userns=auto: container root is the caller's own uid/gid, ids 1..65535 the
+ * first range of its /etc/subuid and /etc/subgid entries (by name or uid). Appends both maps. */
+gboolean plc_userns_rootless_maps(GArray *uid_map, GArray *gid_map, GError **error);
+
 /* The host ids that container root (0) maps to. */
 guint32 plc_userns_host_root(const GArray *maps);
 
-/* Writes pid's gid_map then uid_map (directly: the caller is root in the parent namespace). */
+/* Writes pid's gid_map then uid_map: directly as root, else through newgidmap/newuidmap. */
 gboolean plc_userns_write_maps(pid_t pid, const GArray *uid_map, const GArray *gid_map,
                                GError **error);
 

@@ -148,6 +148,13 @@ plc_mkdir_p(const char *path, mode_t mode, GError **error)
 static int
 rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
+  /* A directory we may not read (overlayfs leaves work/work at mode 000): open it up and
+   * remove it as a tree of its own. Root never gets here; a rootless launcher does. */
+  if (type == FTW_DNR) {
+    if (chmod(path, 0700) < 0)
+      return errno;
+    return nftw(path, rm_one, 32, FTW_DEPTH | FTW_PHYS | FTW_MOUNT) == 0 ? 0 : EACCES;
+  }
   int r = (type == FTW_DP) ? rmdir(path) : unlink(path);
   if (r < 0 && errno != ENOENT)
     return errno;
