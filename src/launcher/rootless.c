@@ -71,7 +71,8 @@ plc_cgroup_delegated_dir(const char *cgroup_root, GError **error)
 static gboolean
 has_limits(const PlcLimits *l)
 {
-  return l->memory || l->memory_swap || l->nano_cpus || l->cpuset_cpus || l->pids_limit > 0;
+  return l->memory || l->memory_swap || l->nano_cpus || l->cpuset_cpus || l->pids_limit > 0 ||
+         l->blkio;
 }
 
 gboolean
