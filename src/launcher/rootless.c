@@ -1,4 +1,5 @@
 #include "rootless.h"
+#include "blkio.h"
 #include "util.h"
 
 #include <gio/gio.h>
@@ -71,8 +72,11 @@ plc_cgroup_delegated_dir(const char *cgroup_root, GError **error)
 static gboolean
 has_limits(const PlcLimits *l)
 {
+  gboolean disk = l->blkio && l->blkio->weight > 0;
+  for (int k = 0; l->blkio && k < PLC_THROTTLE_KINDS; k++)
+    disk |= l->blkio->throttle[k] && l->blkio->throttle[k]->len > 0;
   return l->memory || l->memory_swap || l->nano_cpus || l->cpuset_cpus || l->pids_limit > 0 ||
-         l->blkio;
+         disk;
 }
 
 gboolean

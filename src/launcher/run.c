@@ -301,15 +301,13 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
   }
   if (o->pids && !plc_parse_pids_limit(o->pids, &cfg->limits.pids_limit, error))
     return NULL;
-  if (!plc_rootless_prepare(cfg, o->userns, o->no_limits, error))
-    return NULL;
   for (char **v = o->volumes; v && *v; v++) {
     PlcVolume *vol = plc_volume_parse(*v, error);
     if (vol == NULL)
       return NULL;
     g_ptr_array_add(cfg->volumes, vol);
   }
-  if (!disk_options(o, cfg, error))
+  if (!disk_options(o, cfg, error) || !plc_rootless_prepare(cfg, o->userns, o->no_limits, error))
     return NULL;
   cfg->no_sysinfo = o->no_sysinfo;
   if (!cfg->no_sysinfo && !plc_seccomp_notify_supported()) {
