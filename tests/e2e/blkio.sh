@@ -92,7 +92,7 @@ if [ "$RC" = 0 ]; then
 else
   check_eq "--blkio-weight refused: exit status 125" 125 "$RC"
   check "--blkio-weight refused: the error names the missing scheduler" grep -q "needs a proportional I/O scheduler" "$ERR"
-  assert_unchanged "--blkio-weight refused"
+  assert_unchanged_for "--blkio-weight refused" "$ROOTFS"
 fi
 
 # fails DESCRIPTION ERROR_REGEX ARGS...: run exits 125 before creating anything.
@@ -103,7 +103,7 @@ fails() {
   check_eq "$d: exit status 125" 125 "$RC"
   if grep -Eq -- "$re" "$ERR"; then ok "$d: the error matches /$re/"
   else not_ok "$d: the error matches /$re/"; diag "stderr: $(cat "$ERR")"; fi
-  assert_unchanged "$d"
+  assert_unchanged_for "$d" "$ROOTFS"
 }
 fails "a device that does not exist" "device $TMP/nodisk: No such file" --device-write-bps "$TMP/nodisk:1mb"
 fails "not a block device" "/dev/null is not a block device" --device-read-iops /dev/null:10

@@ -60,6 +60,27 @@ assert_unchanged() {
   check_eq "$1: no mount left" "$_snap_mnt" "$(proclens_mounts)"
 }
 
+# assert_unchanged_for DESCRIPTION ROOTFS: like assert_unchanged, but only for containers of
+# ROOTFS, so that other tests' containers starting or going meanwhile (/run/proclens is shared)
+# do not count. A new entry is ours when it still exists and its container's state dir names
+# ROOTFS or is missing (run makes the state dir before the cgroup and removes it after).
+_ours_since() {
+  local line id
+  comm -13 <(echo "$1") <(echo "$2") | while read -r line; do
+    [ -n "$line" ] || continue
+    id=$(grep -oE '[0-9a-f]{64}' <<<"$line" | head -n 1)
+    case $line in /*) [ -e "$line" ] || continue ;; *) grep -qF "$line" /proc/self/mountinfo || continue ;; esac
+    if [ -z "$id" ] || [ ! -e "$PL_STATE_ROOT/$id" ] || grep -qF "$3" "$PL_STATE_ROOT/$id/state.json" 2>/dev/null; then
+      echo "$line"
+    fi
+  done
+}
+assert_unchanged_for() {
+  check_eq "$1: no state directory left" "" "$(_ours_since "$_snap_state" "$(state_dirs)" "$2")"
+  check_eq "$1: no cgroup left" "" "$(_ours_since "$_snap_cg" "$(proclens_cgroups)" "$2")"
+  check_eq "$1: no mount left" "" "$(_ours_since "$_snap_mnt" "$(proclens_mounts)" "$2")"
+}
+
 # assert_gone DESCRIPTION ID: the container's state dir and cgroups are gone.
 assert_gone() {
   local id=$1
