@@ -1,10 +1,12 @@
 #include "cgroup_manager.h"
+#include "proclens/cgroup.h"
 #include "size.h"
 #include "util.h"
 
 #include <errno.h>
 #include <gio/gio.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -14,9 +16,6 @@
 #define PARENT_NAME "proclens"
 #define CFS_PERIOD_US 100000
 
-/* The v1 hierarchies a container joins; each gets a proclens/<id> directory. */
-static const char *const v1_controllers[] = {"memory", "cpu",   "cpuacct", "cpuset",
-                                             "pids",   "blkio", NULL};
 /* The v2 controllers enabled for containers (whatever of them the host offers). */
 static const char *const v2_controllers[] = {"cpu", "cpuset", "memory", "pids", "io", NULL};
 
@@ -24,9 +23,9 @@ struct PlcCgroup {
   char *root;
   char *id;
   gboolean v2;
-  GPtrArray *hierarchies; /* v1: one dir per distinct hierarchy; v2: the cgroup2 root */
-  GPtrArray *paths;       /* the container's directories, NULL-terminated */
-  char *dir_of[G_N_ELEMENTS(v1_controllers)]; /* v1: the container dir per controller */
+  GPtrArray *hierarchies;      /* v1: one dir per distinct hierarchy; v2: the cgroup2 root */
+  GPtrArray *paths;            /* the container's directories, NULL-terminated */
+  char *dir_of[PL_CTRL_COUNT]; /* v1: the container dir per controller */
 };
 
 void
@@ -52,38 +51,49 @@ is_cgroupfs(const char *path, gboolean v2)
   return v2 ? sfs.f_type == CGROUP2_SUPER_MAGIC : sfs.f_type == CGROUP_SUPER_MAGIC;
 }
 
+/* v1: every hierarchy of the layout's controllers, once (cpu and cpuacct are often one
+ * hierarchy reached through two names), as long as it really is a cgroup mount. */
+static void
+add_v1_hierarchies(PlcCgroup *cg, const PlCgLayout *layout)
+{
+  for (int c = 0; c < PL_CTRL_COUNT; c++) {
+    if (layout->v1_dir[c] == NULL)
+      continue;
+    g_autofree char *real = realpath(layout->v1_dir[c], NULL);
+    if (real == NULL || !is_cgroupfs(real, FALSE))
+      continue;
+    gboolean seen = FALSE;
+    for (guint j = 0; j < cg->hierarchies->len; j++)
+      if (strcmp(cg->hierarchies->pdata[j], real) == 0)
+        seen = TRUE;
+    cg->dir_of[c] = g_build_filename(real, PARENT_NAME, cg->id, NULL);
+    if (seen)
+      continue;
+    g_ptr_array_add(cg->hierarchies, g_strdup(real));
+    g_ptr_array_add(cg->paths, g_build_filename(real, PARENT_NAME, cg->id, NULL));
+  }
+}
+
 PlcCgroup *
 plc_cgroup_new(const char *root, const char *id, GError **error)
 {
+  /* libproclens's discovery, the one the daemon uses: both agree on what a host has. */
+  g_autoptr(PlCgLayout) layout = pl_cg_layout_discover(root, error);
+  if (layout == NULL)
+    return NULL;
   g_autoptr(PlcCgroup) cg = g_new0(PlcCgroup, 1);
-  g_autofree char *controllers = g_build_filename(root, "cgroup.controllers", NULL);
-
   cg->root = g_strdup(root);
   cg->id = g_strdup(id);
   cg->hierarchies = g_ptr_array_new_with_free_func(g_free);
   cg->paths = g_ptr_array_new_with_free_func(g_free);
-  cg->v2 = g_file_test(controllers, G_FILE_TEST_EXISTS) && is_cgroupfs(root, TRUE);
+  /* A hybrid host's cgroup2 mount holds no controllers the v1 ones hold: use the v1 ones. */
+  cg->v2 = layout->kind == PL_CG_LAYOUT_V2 && is_cgroupfs(layout->v2_dir, TRUE);
 
   if (cg->v2) {
-    g_ptr_array_add(cg->hierarchies, g_strdup(root));
-    g_ptr_array_add(cg->paths, g_build_filename(root, PARENT_NAME, id, NULL));
+    g_ptr_array_add(cg->hierarchies, g_strdup(layout->v2_dir));
+    g_ptr_array_add(cg->paths, g_build_filename(layout->v2_dir, PARENT_NAME, id, NULL));
   } else {
-    for (gsize i = 0; v1_controllers[i]; i++) {
-      g_autofree char *dir = g_build_filename(root, v1_controllers[i], NULL);
-      g_autofree char *real = realpath(dir, NULL);
-      if (real == NULL || !is_cgroupfs(real, FALSE))
-        continue;
-      /* cpu and cpuacct are often one hierarchy reached through two names. */
-      gboolean seen = FALSE;
-      for (guint j = 0; j < cg->hierarchies->len; j++)
-        if (strcmp(cg->hierarchies->pdata[j], real) == 0)
-          seen = TRUE;
-      cg->dir_of[i] = g_build_filename(real, PARENT_NAME, id, NULL);
-      if (seen)
-        continue;
-      g_ptr_array_add(cg->hierarchies, g_strdup(real));
-      g_ptr_array_add(cg->paths, g_build_filename(real, PARENT_NAME, id, NULL));
-    }
+    add_v1_hierarchies(cg, layout);
     if (cg->hierarchies->len == 0) {
       g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND,
                   "no cgroup hierarchy found under %s (neither cgroup2 nor v1 controllers)", root);
@@ -247,12 +257,9 @@ weight_missing(GError **error, const char *dir)
 }
 
 static const char *
-v1_dir(const PlcCgroup *cg, const char *ctrl)
+v1_dir(const PlcCgroup *cg, PlController ctrl)
 {
-  for (gsize i = 0; v1_controllers[i]; i++)
-    if (strcmp(v1_controllers[i], ctrl) == 0)
-      return cg->dir_of[i];
-  return NULL;
+  return cg->dir_of[ctrl];
 }
 
 /* v1: blkio.weight (CFQ) or, on kernels with BFQ only, blkio.bfq.weight; throttling rules
@@ -326,8 +333,8 @@ static gboolean
 apply_v1(PlcCgroup *cg, const PlcLimits *l, GError **error)
 {
   char buf[64];
-  const char *mem = v1_dir(cg, "memory"), *cpu = v1_dir(cg, "cpu");
-  const char *cpuset = v1_dir(cg, "cpuset"), *pids = v1_dir(cg, "pids");
+  const char *mem = v1_dir(cg, PL_CTRL_MEMORY), *cpu = v1_dir(cg, PL_CTRL_CPU);
+  const char *cpuset = v1_dir(cg, PL_CTRL_CPUSET), *pids = v1_dir(cg, PL_CTRL_PIDS);
 
   if (l->memory > 0 || l->memory_swap != 0) {
     if (mem == NULL)
@@ -377,7 +384,7 @@ apply_v1(PlcCgroup *cg, const PlcLimits *l, GError **error)
       return FALSE;
   }
   if (!plc_blkio_is_empty(l->blkio)) {
-    const char *blkio = v1_dir(cg, "blkio");
+    const char *blkio = v1_dir(cg, PL_CTRL_BLKIO);
     if (blkio == NULL)
       return controller_missing(error, "blkio", "a disk I/O limit");
     if (!apply_blkio_v1(blkio, l->blkio, error))
