@@ -72,11 +72,8 @@ plc_cgroup_delegated_dir(const char *cgroup_root, GError **error)
 static gboolean
 has_limits(const PlcLimits *l)
 {
-  gboolean disk = l->blkio && l->blkio->weight > 0;
-  for (int k = 0; l->blkio && k < PLC_THROTTLE_KINDS; k++)
-    disk |= l->blkio->throttle[k] && l->blkio->throttle[k]->len > 0;
   return l->memory || l->memory_swap || l->nano_cpus || l->cpuset_cpus || l->pids_limit > 0 ||
-         disk;
+         !plc_blkio_is_empty(l->blkio);
 }
 
 gboolean
