@@ -2,7 +2,8 @@
 # proclensd.service under systemd as PID 1 (run by tests/vm/run-in-guest.sh --systemd in the
 # pure cgroup-v2 guest): the unit goes active through sd_notify, serves a container's
 # meminfo, keeps pinging the watchdog, is restarted when wedged, reloads its configuration,
-# refuses an invalid one with the line and key, restarts and stops cleanly.
+# refuses an invalid one with the line and key, restarts (repairing a container's bind mount)
+# and stops cleanly.
 source "$(dirname "$0")/../lib/common.sh"
 require_root
 [ "$(cat /proc/1/comm 2>/dev/null)" = systemd ] || skip_all "needs systemd as PID 1 (run-in-guest.sh --systemd)"
@@ -107,6 +108,22 @@ check "systemctl restart" timeout 120 systemctl restart proclensd.service
 check_eq "active after the restart" active "$(systemctl is-active proclensd.service)"
 check "a new process" sh -c "[ \"\$(systemctl show -P MainPID proclensd.service)\" != '$pid3' ]"
 check_eq "serving after the restart" 204800 "$(read_memtotal)"
+
+# --- restarts repair a container's bind mount (a private namespace holding one) ------------------
+ready=/run/proclens-systemd-test-holder
+unshare -m --propagation private sh -c "mount --bind $mnt/proc/meminfo /proc/meminfo && touch $ready && exec sleep 100000" &
+holder=$!
+on_exit "kill -9 $holder; rm -f $ready"
+wait_for 60 test -e $ready
+held_memtotal() { sh -c "echo \$\$ >$cg/cgroup.procs && exec nsenter -t $holder -m awk '\$1 == \"MemTotal:\" { print \$2 }' /proc/meminfo" 2>&1; }
+check_eq "the holder's bind reads through the mount" 204800 "$(held_memtotal)"
+check "systemctl restart with a container running" timeout 120 systemctl restart proclensd.service
+check_eq "its bind works when restart returns (repaired before READY=1)" 204800 "$(held_memtotal)"
+restarts=$(prop NRestarts)
+kill -KILL "$(prop MainPID)"
+wait_for 120 sh -c "[ \"\$(systemctl show -P NRestarts proclensd.service)\" -gt $restarts ] && [ \"\$(systemctl is-active proclensd.service)\" = active ]"
+check_eq "after a crash and Restart=on-failure too" 204800 "$(held_memtotal)"
+check "the journal names the repair" sh -c "journalctl -u proclensd.service --no-pager -o cat | grep -q 'remount: repaired /proc/meminfo'"
 systemctl stop proclensd.service
 
 # --- why the unit has no ProtectSystem= & co: they give the service its own mount namespace ----
