@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The LXC mount hook without LXC: in a private mount namespace (unshare -m), a fake container
 # root with a fresh procfs gets proclensd's files bound over its /proc files, as LXC's
-# lxc.hook.mount would run it (LXC_ROOTFS_MOUNT set, before pivot_root).
+# lxc.hook.mount would run it (LXC_ROOTFS_MOUNT set, before pivot_root); the binds survive a
+# daemon crash and restart.
 source "$(dirname "$0")/../lib/common.sh"
 require_root
 require_fuse
@@ -37,4 +38,23 @@ out=$(unshare -m --propagation private sh -c 'LXC_ROOTFS_MOUNT=$1 PROCLENS_MOUNT
 rc=$?
 check_eq "no daemon: the hook lets the container start (exit 0)" 0 "$rc"
 check "no daemon: it says so" grep -q "not serving" <<<"$out"
+
+# A running "container" across a daemon crash: the next daemon repairs the hook's binds.
+ready=$work/held
+cg_exec lxc unshare -m --propagation private sh -c '
+  mount -t proc proc "$1/proc" && mount -t sysfs sysfs "$1/sys" || exit 90
+  LXC_ROOTFS_MOUNT=$1 PROCLENS_MOUNTPOINT=$2 LXC_NAME=test sh "$3" >/dev/null 2>&1 || exit 91
+  echo $$ >"$4.tmp" && mv "$4.tmp" "$4" && exec sleep 100000' _ "$root" "$mnt" "$HOOK" "$ready" &
+on_exit "kill -9 $!"
+for _ in $(seq 100); do [ -s "$ready" ] && break; sleep 0.1; done
+holder=$(cat "$ready") # cg_exec is a function: $! is a subshell, not the sleep
+on_exit "kill -9 $holder"
+held() { cg_exec lxc nsenter -t "$holder" -m awk '$1 == "MemTotal:" { print $2 }' "$root/proc/meminfo" 2>&1; }
+check_eq "a running container reads its limit" 131072 "$(held)"
+kill -9 "$PL_DAEMON_PID"; wait "$PL_DAEMON_PID" 2>/dev/null
+daemon_start "$mnt" || not_ok "proclensd starts again"
+for _ in $(seq 100); do [ "$(held)" = 131072 ] && break; sleep 0.1; done
+check_eq "after a daemon crash and a new start, it reads it again" 131072 "$(held)"
+check "the repaired bind is read-only, as the hook made it" \
+  awk -v t="$root/proc/meminfo" '$5 == t { o = $6 } END { exit o !~ /^ro/ }' "/proc/$holder/mountinfo"
 finish
