@@ -20,7 +20,7 @@ fails() {
   check_eq "$d: exit status $want" "$want" "$RC"
   if ! grep -Eq -- "$re" "$ERR"; then not_ok "$d: the error matches /$re/"; diag "stderr: $(cat "$ERR")"
   else ok "$d: the error matches /$re/"; fi
-  assert_unchanged "$d"
+  assert_unchanged_for "$d" "$TMP"
   check_eq "$d: no process left" "$PROCS_BEFORE" "$(procs)"
 }
 
@@ -69,7 +69,7 @@ PROCS_BEFORE=$(procs)
 # --rm after a normal exit and after a kill leaves nothing either.
 snapshot
 prun run --rm --no-lxcfs "$ROOTFS" sh -c 'echo x >/y'
-assert_unchanged "--rm after exit"
+assert_unchanged_for "--rm after exit" "$TMP"
 snapshot
 "$PROCLENS" run --rm --no-lxcfs --name "killed-$$" "$ROOTFS" sleep 100 >"$OUT" 2>"$ERR" &
 runner=$!
@@ -77,7 +77,7 @@ for _ in $(seq 300); do [ "$("$PROCLENS" inspect -f '{{.State.Status}}' "killed-
 "$PROCLENS" kill "killed-$$" >/dev/null
 wait "$runner"; RC=$?
 check_eq "--rm container killed with SIGKILL: run exits 137" 137 "$RC"
-assert_unchanged "--rm after kill"
+assert_unchanged_for "--rm after kill" "$TMP"
 # The shared parent goes with the last container (when no other container exists on the host).
 if [ -z "$(state_dirs)" ]; then
   check_eq "no proclens cgroup parent is left" "" \
