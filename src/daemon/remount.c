@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -16,10 +17,10 @@
 struct Remount {
   char *mountpoint; /* as mountinfo shows it */
   char *state_file;
-  char *source;        /* this instance's fsname: "proclens:1a2b3c4d" */
+  char *token;         /* this instance's random part of every fsname: "1a2b3c4d" */
+  char *source;        /* the main mount's fsname: "proclens:1a2b3c4d" */
   GPtrArray *previous; /* identities of the predecessors' superblocks */
-  char *current;       /* this instance's identity; NULL until mounted */
-  dev_t current_dev;
+  GPtrArray *current;  /* identities of this instance's mounts, one per role */
 };
 
 /* mountinfo shows absolute, symlink-free paths. The mountpoint itself may be a dead
@@ -50,20 +51,28 @@ own_mounts(void)
   return pl_mountinfo_parse(text);
 }
 
+static gboolean
+at_or_below(const char *path, const char *dir)
+{
+  return g_str_equal(path, dir) || (g_str_has_prefix(path, dir) && path[strlen(dir)] == '/');
+}
+
 Remount *
 remount_new(const char *mountpoint, const char *state_dir)
 {
   Remount *r = g_new0(Remount, 1);
   r->mountpoint = canonical_mountpoint(mountpoint);
   r->state_file = remount_state_path(state_dir, r->mountpoint);
-  r->source = g_strdup_printf("proclens:%08x", g_random_int());
+  r->token = g_strdup_printf("%08x", g_random_int());
+  r->source = remount_source_for(r, "proclens");
   r->previous = remount_state_load(r->state_file);
-  /* Every proclensd mount at the mountpoint, stacked ones too: mountpoint_prepare will
-   * clear a dead one, and a live one makes it refuse to start. */
+  r->current = g_ptr_array_new_with_free_func(g_free);
+  /* Every proclensd mount at or below the mountpoint (the container views' too):
+   * mountpoint_prepare will clear a dead one, and a live one makes it refuse to start. */
   g_autoptr(GPtrArray) mounts = own_mounts();
   for (guint i = 0; i < mounts->len; i++) {
     const PlMount *m = mounts->pdata[i];
-    if (g_str_equal(m->mountpoint, r->mountpoint) && g_str_equal(m->fstype, REMOUNT_FSTYPE)) {
+    if (at_or_below(m->mountpoint, r->mountpoint) && g_str_equal(m->fstype, REMOUNT_FSTYPE)) {
       g_autofree char *id = remount_identity(m);
       add_unique(r->previous, id);
     }
@@ -77,11 +86,27 @@ remount_source(const Remount *r)
   return r->source;
 }
 
+char *
+remount_source_for(const Remount *r, const char *role)
+{
+  return g_strdup_printf("%s:%s", role, r->token);
+}
+
+/* Whether m is one of this instance's mounts: its fsname ends in ":TOKEN". */
+static gboolean
+is_ours(const Remount *r, const PlMount *m)
+{
+  const char *colon = strrchr(m->source, ':');
+  return g_str_equal(m->fstype, REMOUNT_FSTYPE) && colon != NULL &&
+         g_str_equal(colon + 1, r->token);
+}
+
 static void
 save_state(Remount *r, GPtrArray *predecessors)
 {
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
-  add_unique(ids, r->current);
+  for (guint i = 0; i < r->current->len; i++)
+    add_unique(ids, r->current->pdata[i]);
   for (guint i = 0; i < predecessors->len; i++)
     add_unique(ids, predecessors->pdata[i]);
   g_autoptr(GError) error = NULL;
@@ -93,15 +118,17 @@ void
 remount_mounted(Remount *r)
 {
   g_autoptr(GPtrArray) mounts = own_mounts();
-  const PlMount *top = pl_mountinfo_top_at(mounts, r->mountpoint);
-  if (top == NULL || !g_str_equal(top->fstype, REMOUNT_FSTYPE) ||
-      !g_str_equal(top->source, r->source)) {
-    g_warning("remount: this daemon's mount (%s) is not at %s in /proc/self/mountinfo", r->source,
-              r->mountpoint);
+  for (guint i = 0; i < mounts->len; i++) {
+    const PlMount *m = mounts->pdata[i];
+    if (is_ours(r, m)) {
+      g_autofree char *id = remount_identity(m);
+      add_unique(r->current, id);
+    }
+  }
+  if (r->current->len == 0) {
+    g_warning("remount: no mount of %s in /proc/self/mountinfo", r->source);
     return;
   }
-  r->current = remount_identity(top);
-  r->current_dev = top->dev;
   save_state(r, r->previous);
 }
 
@@ -120,7 +147,7 @@ namespace_key(const char *pid)
 }
 
 static void
-repair_everywhere(Remount *r, int live_root, RemountCounts *counts, GPtrArray *retain)
+repair_everywhere(Remount *r, GHashTable *live_roots, RemountCounts *counts, GPtrArray *retain)
 {
   g_autoptr(GDir) proc = g_dir_open("/proc", 0, NULL);
   g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -134,36 +161,65 @@ repair_everywhere(Remount *r, int live_root, RemountCounts *counts, GPtrArray *r
     if (key == NULL || !g_hash_table_add(seen, key))
       continue; /* gone, or a namespace already done */
     namespaces++;
-    remount_exec_namespace(atoi(name), live_root, (const char *const *)r->previous->pdata, counts,
+    remount_exec_namespace(atoi(name), live_roots, (const char *const *)r->previous->pdata, counts,
                            retain);
   }
   g_info("remount: looked at %u mount namespaces", namespaces);
 }
 
+static void
+close_fd(gpointer fd)
+{
+  close(GPOINTER_TO_INT(fd));
+}
+
+/* role ("proclens", "proclens-containers") -> an O_PATH fd of this instance's live mount
+ * of that role, checked to be that superblock (nothing mounted over it since). */
+static GHashTable *
+open_live_roots(const Remount *r)
+{
+  GHashTable *roots = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, close_fd);
+  g_autoptr(GPtrArray) mounts = own_mounts();
+  for (guint i = 0; i < mounts->len; i++) {
+    const PlMount *m = mounts->pdata[i];
+    struct stat st;
+    if (!is_ours(r, m) || pl_mountinfo_is_covered(mounts, m))
+      continue;
+    int fd = open(m->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_dev != m->dev) {
+      g_warning("remount: %s is not this daemon's mount any more", m->mountpoint);
+      if (fd >= 0)
+        close(fd);
+      continue;
+    }
+    g_autofree char *id = remount_identity(m);
+    g_hash_table_insert(roots, remount_identity_role(id), GINT_TO_POINTER(fd));
+  }
+  return roots;
+}
+
 void
 remount_repair(Remount *r)
 {
-  if (r->current == NULL || r->previous->len == 0)
+  if (r->previous->len == 0)
     return;
-  int live_root = open(r->mountpoint, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  struct stat st;
-  if (live_root < 0 || fstat(live_root, &st) < 0 || st.st_dev != r->current_dev) {
-    g_warning("remount: %s is not this daemon's mount any more; nothing repaired", r->mountpoint);
-    if (live_root >= 0)
-      close(live_root);
+  g_autoptr(GHashTable) live_roots = open_live_roots(r);
+  if (g_hash_table_size(live_roots) == 0)
     return;
-  }
   RemountCounts counts = {0};
   g_autoptr(GPtrArray) retain = g_ptr_array_new_with_free_func(g_free);
   /* NULL-terminated for remount_plan; the terminator is not an identity. */
   g_ptr_array_add(r->previous, NULL);
-  repair_everywhere(r, live_root, &counts, retain);
+  repair_everywhere(r, live_roots, &counts, retain);
   g_ptr_array_remove_index(r->previous, r->previous->len - 1);
-  close(live_root);
   if (counts.repaired + counts.failed > 0)
     g_message("remount: repaired %u mounts a previous proclensd left dead, %u failed",
               counts.repaired, counts.failed);
-  save_state(r, retain);
+  /* A later call (another of this instance's mounts came up) retries only these. */
+  g_ptr_array_set_size(r->previous, 0);
+  for (guint i = 0; i < retain->len; i++)
+    add_unique(r->previous, retain->pdata[i]);
+  save_state(r, r->previous);
 }
 
 void
@@ -173,8 +229,9 @@ remount_free(Remount *r)
     return;
   g_free(r->mountpoint);
   g_free(r->state_file);
+  g_free(r->token);
   g_free(r->source);
-  g_free(r->current);
   g_ptr_array_unref(r->previous);
+  g_ptr_array_unref(r->current);
   g_free(r);
 }

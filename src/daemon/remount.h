@@ -19,17 +19,24 @@ typedef struct Remount Remount;
  * (the stale mount at mountpoint, and the state file in state_dir). */
 Remount *remount_new(const char *mountpoint, const char *state_dir);
 
-/* The fsname this instance mounts with ("proclens:" and a random number): with the
+/* The fsname of this instance's main mount ("proclens:" and a random number): with the
  * device, it identifies this superblock among proclensd's (see remount_identity). */
 const char *remount_source(const Remount *r);
 
-/* Call once mounted: records the new mount's device, with the predecessors', in the state
- * file, so that a crash before the repair finishes still lets the next start find them. */
+/* The fsname for another mount of this instance, at or below the mountpoint (the
+ * container views: "proclens-containers:" and the same number). The part before the ':'
+ * is the mount's role: a dead mount is replaced from the live mount of the same role. */
+char *remount_source_for(const Remount *r, const char *role);
+
+/* Call once mounted (again after each further mount of this instance): records the
+ * identities of this instance's mounts, with the predecessors', in the state file, so that
+ * a crash before the repair finishes still lets the next start find them. */
 void remount_mounted(Remount *r);
 
 /* Call once the mount serves (the clones are looked up through it): repairs every
  * namespace, logs what it did, then keeps in the state file only the predecessors whose
- * mounts could not be repaired. */
+ * mounts could not be repaired. A later call (after another of this instance's mounts
+ * came up) retries those. */
 void remount_repair(Remount *r);
 
 void remount_free(Remount *r);

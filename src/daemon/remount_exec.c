@@ -89,11 +89,17 @@ child_main(int out, int ns_fd, int root_fd, GPtrArray *actions, const int *clone
 
 /* A detached copy of the live mount's root path, with the original's mount flags. */
 static int
-clone_live(int live_root, const RemountAction *a, GError **error)
+clone_live(GHashTable *live_roots, const RemountAction *a, GError **error)
 {
+  g_autofree char *role = remount_identity_role(a->id);
+  gpointer live_root;
+  if (!g_hash_table_lookup_extended(live_roots, role, NULL, &live_root)) {
+    g_set_error(error, PL_ERRNO_ERROR, ENOENT, "this daemon has no %s mount to clone", role);
+    return -1;
+  }
   const char *rel = a->root + strspn(a->root, "/");
   unsigned int flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (*rel == '\0' ? AT_EMPTY_PATH : 0);
-  int fd = open_tree(live_root, rel, flags);
+  int fd = open_tree(GPOINTER_TO_INT(live_root), rel, flags);
   if (fd < 0) {
     pl_set_errno(error, errno, "clone %s of the new mount", a->root);
     return -1;
@@ -217,8 +223,8 @@ open_proc(int pid, const char *what, int flags)
 }
 
 void
-remount_exec_namespace(int pid, int live_root, const char *const *ids, RemountCounts *counts,
-                       GPtrArray *retain)
+remount_exec_namespace(int pid, GHashTable *live_roots, const char *const *ids,
+                       RemountCounts *counts, GPtrArray *retain)
 {
   g_autoptr(GPtrArray) actions = plan_for(pid, ids);
   if (actions == NULL || actions->len == 0)
@@ -230,7 +236,7 @@ remount_exec_namespace(int pid, int live_root, const char *const *ids, RemountCo
   for (guint i = 0; i < actions->len; i++) {
     RemountAction *a = actions->pdata[i];
     g_autoptr(GError) error = NULL;
-    clones[i] = clone_live(live_root, a, &error);
+    clones[i] = clone_live(live_roots, a, &error);
     if (clones[i] < 0) {
       counts->failed++;
       g_ptr_array_add(retain, g_strdup(a->id));

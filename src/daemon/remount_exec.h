@@ -11,8 +11,9 @@ typedef struct {
 
 /* Repairs, in the mount namespace and root of pid, the mounts that its mountinfo shows
  * of one of the superblocks ids (NULL-terminated identities, see remount_identity), with
- * clones taken under live_root (an fd of the daemon's own mount). retain collects (g_free'd
+ * clones taken under live_roots' fd for the dead mount's role (role -> O_PATH fd of the
+ * daemon's live mount, see remount_identity_role). retain collects (g_free'd
  * strings) the identities of mounts that could not be repaired. Logs each mount; never
  * fails as a whole. */
-void remount_exec_namespace(int pid, int live_root, const char *const *ids, RemountCounts *counts,
-                            GPtrArray *retain);
+void remount_exec_namespace(int pid, GHashTable *live_roots, const char *const *ids,
+                            RemountCounts *counts, GPtrArray *retain);

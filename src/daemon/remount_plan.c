@@ -22,6 +22,15 @@ remount_identity(const PlMount *m)
   return g_strdup_printf("%u:%u %s", major(m->dev), minor(m->dev), m->source);
 }
 
+char *
+remount_identity_role(const char *id)
+{
+  const char *source = strchr(id, ' ');
+  source = source != NULL ? source + 1 : id;
+  const char *colon = strrchr(source, ':');
+  return colon != NULL ? g_strndup(source, (gsize)(colon - source)) : g_strdup(source);
+}
+
 static gboolean
 matches(const PlMount *m, const char *fstype, const char *const *ids)
 {

@@ -26,6 +26,10 @@ void remount_action_free(RemountAction *action);
  * each instance) tells them apart. */
 char *remount_identity(const PlMount *mount);
 
+/* The role in an identity: its fsname up to the last ':' ("proclens" for
+ * "0:45 proclens:1a2b3c4d"; the whole fsname when it has no ':', as before fsnames had one). */
+char *remount_identity_role(const char *id);
+
 /* The actions for one namespace's mounts: every mount of fstype whose identity is in ids
  * (NULL-terminated) that no other mount covers, once per target (stacked ones are counted in
  * detach). Mounts nested below another matching mount are left out: detaching the outer one takes

@@ -110,6 +110,24 @@ START_TEST(plan_keeps_mount_flags)
 }
 END_TEST
 
+START_TEST(identity_and_role)
+{
+  g_autoptr(GPtrArray) mounts = load_fixture();
+  g_autofree char *id = remount_identity(pl_mountinfo_find_id(mounts, 502));
+  ck_assert_str_eq(id, "0:45 proclens:aa");
+  const char *const cases[][2] = {
+      {"0:45 proclens:1a2b3c4d", "proclens"},
+      {"0:46 proclens-containers:1a2b3c4d", "proclens-containers"},
+      {"0:45 proclens", "proclens"}, /* before fsnames had a number */
+      {"0:47 a:b:c", "a:b"},
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+    g_autofree char *role = remount_identity_role(cases[i][0]);
+    ck_assert_str_eq(role, cases[i][1]);
+  }
+}
+END_TEST
+
 START_TEST(state_file)
 {
   g_autoptr(GPtrArray) ids =
@@ -153,6 +171,7 @@ main(void)
   tcase_add_test(tc, top_and_covered);
   tcase_add_test(tc, plan_picks_the_dead_device_only);
   tcase_add_test(tc, plan_keeps_mount_flags);
+  tcase_add_test(tc, identity_and_role);
   tcase_add_test(tc, state_file);
   tcase_add_test(tc, state_file_round_trip);
   suite_add_tcase(s, tc);
