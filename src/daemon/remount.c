@@ -21,6 +21,7 @@ struct Remount {
   char *source;        /* the main mount's fsname: "proclens:1a2b3c4d" */
   GPtrArray *previous; /* identities of the predecessors' superblocks */
   GPtrArray *current;  /* identities of this instance's mounts, one per role */
+  GMutex lock;         /* each of an instance's mounts may call in from its own thread */
 };
 
 /* mountinfo shows absolute, symlink-free paths. The mountpoint itself may be a dead
@@ -67,6 +68,7 @@ remount_new(const char *mountpoint, const char *state_dir)
   r->source = remount_source_for(r, "proclens");
   r->previous = remount_state_load(r->state_file);
   r->current = g_ptr_array_new_with_free_func(g_free);
+  g_mutex_init(&r->lock);
   /* Every proclensd mount at or below the mountpoint (the container views' too):
    * mountpoint_prepare will clear a dead one, and a live one makes it refuse to start. */
   g_autoptr(GPtrArray) mounts = own_mounts();
@@ -117,6 +119,7 @@ save_state(Remount *r, GPtrArray *predecessors)
 void
 remount_mounted(Remount *r)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&r->lock);
   g_autoptr(GPtrArray) mounts = own_mounts();
   for (guint i = 0; i < mounts->len; i++) {
     const PlMount *m = mounts->pdata[i];
@@ -201,6 +204,7 @@ open_live_roots(const Remount *r)
 void
 remount_repair(Remount *r)
 {
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new(&r->lock);
   if (r->previous->len == 0)
     return;
   g_autoptr(GHashTable) live_roots = open_live_roots(r);
@@ -233,5 +237,6 @@ remount_free(Remount *r)
   g_free(r->source);
   g_ptr_array_unref(r->previous);
   g_ptr_array_unref(r->current);
+  g_mutex_clear(&r->lock);
   g_free(r);
 }

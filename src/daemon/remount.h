@@ -13,6 +13,8 @@
 
 #define REMOUNT_DEFAULT_STATE_DIR "/run/proclensd"
 
+/* remount_mounted and remount_repair are thread-safe: each of the daemon's mounts may call
+ * them from the thread that brought it up. */
 typedef struct Remount Remount;
 
 /* Call before the mountpoint is prepared: notes the devices of the previous instances
