@@ -29,3 +29,6 @@ gboolean pl_read_u64_in(const char *dir, const char *name, guint64 *ret_value);
 
 /* Looks up `key` in "key value\n" text (memory.stat, cpu.stat); FALSE if absent or malformed. */
 gboolean pl_keyed_u64(const char *text, const char *key, guint64 *ret_value);
+
+/* The same for a limit (v1's hierarchical_memory_limit): absurd values mean no limit. */
+gboolean pl_keyed_limit(const char *text, const char *key, guint64 *ret_value);

@@ -33,6 +33,8 @@ typedef struct {
   PlProduceFn produce;  /* NULL for a caller-dependent directory */
   const PlVdirOps *dir; /* set: path is a directory; its static children are other entries,
                          * the rest come from these operations per caller */
+  gboolean unbounded;   /* its cost grows with the caller's cgroup (a read per task): the
+                         * daemon renders it off its request loop */
 } PlVfile;
 
 /* NULL-terminated table of every file served. */

@@ -250,47 +250,103 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   }
 }
 
+/* One READ, as it may leave the loop thread: the handle outlives it, since the caller
+ * waits for the answer even when killed, and RELEASE comes only after its close(). */
+typedef struct {
+  fuse_req_t req;
+  const TreeNode *node;
+  const TreeDynNode *dyn;
+  OpenFile *of;
+  size_t size;
+  off_t off;
+} ReadJob;
+
 /* A read at offset 0 starts a new pass (cat, or top's lseek(0)+read) and renders fresh
  * content; later offsets continue the same snapshot. */
+static void
+serve_read(const FsState *fs, const ReadJob *job)
+{
+  OpenFile *of = job->of;
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_lock(&of->lock);
+  if (job->off == 0 || !of->rendered) {
+    pid_t pid = fuse_req_ctx(job->req)->pid;
+    g_string_truncate(of->content, 0);
+    if (job->dyn != NULL)
+      of->rendered = job->dyn->root->vdir->read(fs->ctx, pid, job->dyn->rel, of->content, &error);
+    else
+      of->rendered = job->node->file->produce(fs->ctx, pid, of->content, &error);
+    if (!of->rendered) {
+      int err = pl_error_to_errno(error);
+      g_mutex_unlock(&of->lock);
+      g_debug("%s for pid %d: %s", job->dyn != NULL ? job->dyn->rel : job->node->file->path,
+              (int)pid, error->message);
+      fuse_reply_err(job->req, err);
+      return;
+    }
+  }
+  gsize len = of->content->len;
+  gsize start = (gsize)job->off < len ? (gsize)job->off : len;
+  gsize count = MIN(job->size, len - start);
+  /* Copy the slice and unlock before replying: the reply wakes the caller, whose close()
+   * may free this handle in another thread (RELEASE) the moment it is sent. A caller that
+   * went away makes the reply fail; nothing is left to clean up for it. */
+  char stack[8192];
+  g_autofree char *heap = count > sizeof stack ? g_malloc(count) : NULL;
+  char *slice = heap != NULL ? heap : stack;
+  memcpy(slice, of->content->str + start, count);
+  g_mutex_unlock(&of->lock);
+  fuse_reply_buf(job->req, slice, count);
+}
+
+static void
+run_read_job(gpointer data, gpointer user_data)
+{
+  serve_read(user_data, data);
+  g_free(data);
+}
+
 static void
 fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
   FsState *fs = state_of(req);
   TreeNode *node = tree_get(fs->tree, ino);
-  const TreeDynNode *dyn = node == NULL ? tree_dyn_get(fs->tree, ino) : NULL;
-  OpenFile *of = (OpenFile *)(uintptr_t)fi->fh;
-  g_autoptr(GError) error = NULL;
+  ReadJob job = {.req = req, .node = node, .of = (OpenFile *)(uintptr_t)fi->fh,
+                 .size = size, .off = off};
 
-  if ((dyn == NULL && (node == NULL || node->file == NULL)) || of == NULL) {
+  job.dyn = node == NULL ? tree_dyn_get(fs->tree, ino) : NULL;
+  if ((job.dyn == NULL && (node == NULL || node->file == NULL)) || job.of == NULL) {
     fuse_reply_err(req, EBADF);
     return;
   }
-  g_mutex_lock(&of->lock);
-  if (off == 0 || !of->rendered) {
-    pid_t pid = fuse_req_ctx(req)->pid;
-    g_string_truncate(of->content, 0);
-    if (dyn != NULL)
-      of->rendered = dyn->root->vdir->read(fs->ctx, pid, dyn->rel, of->content, &error);
-    else
-      of->rendered = node->file->produce(fs->ctx, pid, of->content, &error);
-    if (!of->rendered) {
-      int err = pl_error_to_errno(error);
-      g_mutex_unlock(&of->lock);
-      g_debug("%s for pid %d: %s", dyn != NULL ? dyn->rel : node->file->path, (int)pid,
-              error->message);
-      fuse_reply_err(req, err);
+  /* Rendering a file whose cost grows with the caller's cgroup must not hold up the
+   * loop thread, which answers every other caller. */
+  if (node != NULL && node->file->unbounded && fs->workers != NULL) {
+    g_mutex_lock(&job.of->lock);
+    gboolean render = off == 0 || !job.of->rendered;
+    g_mutex_unlock(&job.of->lock);
+    if (render) {
+      g_thread_pool_push(fs->workers, g_memdup2(&job, sizeof job), NULL);
       return;
     }
   }
-  gsize len = of->content->len;
-  gsize start = (gsize)off < len ? (gsize)off : len;
-  gsize count = MIN(size, len - start);
-  /* Copy the slice and unlock before replying: the reply wakes the caller, whose close()
-   * may free this handle in another thread (RELEASE) the moment it is sent. A caller that
-   * went away makes the reply fail; nothing is left to clean up for it. */
-  g_autofree char *slice = g_memdup2(of->content->str + start, count);
-  g_mutex_unlock(&of->lock);
-  fuse_reply_buf(req, slice, count);
+  serve_read(fs, &job);
+}
+
+gboolean
+fs_workers_start(FsState *fs, GError **error)
+{
+  /* Exclusive: the threads start now, in the caller's signal mask (see fs.h). */
+  fs->workers = g_thread_pool_new(run_read_job, fs, FS_WORKERS, TRUE, error);
+  return fs->workers != NULL;
+}
+
+void
+fs_workers_stop(FsState *fs)
+{
+  if (fs->workers != NULL)
+    g_thread_pool_free(g_steal_pointer(&fs->workers), FALSE, TRUE);
 }
 
 static void

@@ -10,6 +10,18 @@ typedef struct {
   const PlContext *ctx;
   const Tree *tree;
   struct fuse_session *session; /* for notifications to the kernel; set once mounted */
+  GThreadPool *workers; /* renders the PlVfile.unbounded files; NULL: in the loop thread */
 } FsState;
 
 extern const struct fuse_lowlevel_ops fs_operations;
+
+/* Threads of the worker pool: as many slow renders may run at once, while the request
+ * loop goes on answering the other callers. */
+#define FS_WORKERS 4
+
+/* Starts the pool. Its threads keep the signal mask of the caller, which must block the
+ * signals that end the FUSE loop (a signal taken by a pool thread would not wake it). */
+gboolean fs_workers_start(FsState *fs, GError **error);
+/* Waits for the renders in progress and the queued ones; call after the loop ended and
+ * before the session is destroyed (they still reply). */
+void fs_workers_stop(FsState *fs);

@@ -305,6 +305,11 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
   sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, &saved);
   reload_th = g_thread_new("reload", reload_thread, &reloader);
+  if (!fs_workers_start(&state, &error)) {
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    g_printerr("proclensd: worker threads: %s\n", error->message);
+    goto out_unmount;
+  }
   health.probe = probe_path(o->mountpoint, files);
   {
     uint64_t usec = 0;
@@ -319,17 +324,20 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     sd_notify(0, "READY=1\nSTATUS=serving (no files)");
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
-  struct fuse_loop_config *loop = fuse_loop_cfg_create();
-  fuse_loop_cfg_set_clone_fd(loop, 0);
-  fuse_loop_cfg_set_max_threads(loop, 64);
-  int rc = fuse_session_loop_mt(se, loop);
-  fuse_loop_cfg_destroy(loop);
+  /* One thread answers every request: each request of a read (OPEN, READ, RELEASE) then
+   * wakes the same thread instead of a different worker of libfuse's pool, which tripled
+   * the CPU per read on a VM where wake-ups are costly. Its work is bounded (a few small
+   * procfs/cgroupfs reads; nothing waits on a caller, whose exit only makes the reply
+   * fail, or on a vanished cgroup, which answers ENOENT at once); renders whose cost grows
+   * with a cgroup's tasks go to the worker pool. */
+  int rc = fuse_session_loop(se);
   /* The signal handlers end the loop with rc 0 (or the signal number on some versions). */
   status = rc < 0 ? 1 : 0;
   sd_notify(0, "STOPPING=1");
   if (o->pidfile != NULL)
     unlink(o->pidfile);
 out_unmount:
+  fs_workers_stop(&state);
   fuse_session_unmount(se);
   /* After the unmount: a probe still waiting on the mount gets ENOTCONN and returns. */
   health_stop(&health, health_th);

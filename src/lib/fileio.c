@@ -8,7 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-/* procfs and cgroupfs files report size 0, so read until EOF into a growing buffer. */
+/* procfs and cgroupfs files report size 0, so read into a growing buffer. Their reads
+ * (seq_file) fill the buffer unless the file ends, so a short read is the end: one read
+ * per small file instead of a read plus an EOF read (each syscall is costly in a VM). */
 gboolean
 pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
 {
@@ -24,7 +26,8 @@ pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
       cap *= 2;
       buf = g_realloc(buf, cap);
     }
-    ssize_t n = read(fd, buf + len, cap - len - 1);
+    gsize want = cap - len - 1;
+    ssize_t n = read(fd, buf + len, want);
     if (n < 0 && errno == EINTR)
       continue;
     if (n < 0) {
@@ -33,9 +36,9 @@ pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
       pl_set_errno(error, saved, "read %s", path);
       return FALSE;
     }
-    if (n == 0)
-      break;
     len += (gsize)n;
+    if ((gsize)n < want)
+      break;
   }
   close(fd);
   buf[len] = '\0';
@@ -87,6 +90,17 @@ pl_parse_limit(const char *text, guint64 *ret_value)
     return TRUE;
   }
   if (!pl_parse_u64(s, &v))
+    return FALSE;
+  *ret_value = v >= PL_ABSURD_LIMIT ? PL_UNLIMITED : v;
+  return TRUE;
+}
+
+gboolean
+pl_keyed_limit(const char *text, const char *key, guint64 *ret_value)
+{
+  guint64 v;
+
+  if (!pl_keyed_u64(text, key, &v))
     return FALSE;
   *ret_value = v >= PL_ABSURD_LIMIT ? PL_UNLIMITED : v;
   return TRUE;

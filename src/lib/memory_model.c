@@ -98,29 +98,58 @@ read_swap_v2(const PlCgNode *node, guint mem_level, PlCgMemory *m)
   if (!m->swap_known)
     return;
   m->swap_limit = tightest_level(node, "memory.swap.max", &level);
-  g_autofree char *dir = pl_cg_node_dir(node, m->swap_limit == PL_UNLIMITED ? mem_level : level);
+  guint at = m->swap_limit == PL_UNLIMITED ? mem_level : level;
+  if (at == 0) {
+    m->swap_usage = probe;
+    return;
+  }
+  g_autofree char *dir = pl_cg_node_dir(node, at);
   if (!pl_read_u64_in(dir, "memory.swap.current", &m->swap_usage))
     m->swap_usage = 0;
 }
 
-/* v1: memory.memsw.* count memory plus swap; swap alone is the difference. */
+/* v1: memory.memsw.* count memory plus swap; swap alone is the difference. The own
+ * memory.stat's hierarchical_memsw_limit is the minimum over the ancestors already. */
 static void
-read_swap_v1(const PlCgNode *node, guint mem_level, PlCgMemory *m)
+read_swap_v1(const PlCgNode *node, const char *own_stat, guint mem_level, PlCgMemory *m)
 {
   guint level;
-  g_autofree char *own = pl_cg_node_dir(node, 0);
   g_autofree char *dir = pl_cg_node_dir(node, mem_level);
-  guint64 memsw_usage;
+  guint64 memsw_usage, memsw_limit;
 
-  m->swap_known = pl_read_u64_in(own, "memory.memsw.usage_in_bytes", &memsw_usage);
+  m->swap_known = pl_read_u64_in(dir, "memory.memsw.usage_in_bytes", &memsw_usage);
   if (!m->swap_known)
     return;
-  guint64 memsw_limit = tightest_level(node, "memory.memsw.limit_in_bytes", &level);
+  if (own_stat == NULL || !pl_keyed_limit(own_stat, "hierarchical_memsw_limit", &memsw_limit))
+    memsw_limit = tightest_level(node, "memory.memsw.limit_in_bytes", &level);
   m->swap_limit = memsw_limit == PL_UNLIMITED ? PL_UNLIMITED
                                               : memsw_limit - MIN(memsw_limit, m->limit);
-  if (!pl_read_u64_in(dir, "memory.memsw.usage_in_bytes", &memsw_usage))
-    memsw_usage = m->usage;
   m->swap_usage = memsw_usage - MIN(memsw_usage, m->usage);
+}
+
+/* v1: the own memory.stat's hierarchical_memory_limit is the effective limit; the binding
+ * level is the nearest one whose own limit equals it (one read when it is the cgroup
+ * itself, instead of a read per ancestor). Without the key, or when a limit changed
+ * between the reads, every level is read. */
+static guint64
+limit_v1(const PlCgNode *node, const char *own_stat, guint *ret_level)
+{
+  guint64 limit;
+
+  if (own_stat == NULL || !pl_keyed_limit(own_stat, "hierarchical_memory_limit", &limit))
+    return tightest_level(node, "memory.limit_in_bytes", ret_level);
+  *ret_level = 0;
+  if (limit == PL_UNLIMITED)
+    return limit;
+  guint depth = pl_cg_node_depth(node);
+  for (guint up = 0; up <= depth; up++) {
+    g_autofree char *dir = pl_cg_node_dir(node, up);
+    if (pl_read_limit_in(dir, "memory.limit_in_bytes") == limit) {
+      *ret_level = up;
+      return limit;
+    }
+  }
+  return tightest_level(node, "memory.limit_in_bytes", ret_level);
 }
 
 gboolean
@@ -128,6 +157,8 @@ pl_cg_memory_read(const PlCgLayout *layout, const PlCgMembership *membership,
                   PlCgMemory *ret_memory, gboolean *ret_limited, GError **error)
 {
   g_auto(PlCgNode) node = {0};
+  g_autofree char *own_stat = NULL;
+  g_autofree char *stat = NULL;
   PlCgMemory m = {0};
   guint level;
 
@@ -136,11 +167,14 @@ pl_cg_memory_read(const PlCgLayout *layout, const PlCgMembership *membership,
     return TRUE;
   }
   g_autofree char *own = pl_cg_node_dir(&node, 0);
-  if (!g_file_test(own, G_FILE_TEST_IS_DIR)) {
+  /* The directory is checked only when its memory.stat cannot be read. */
+  if (!pl_read_file_in(own, "memory.stat", &own_stat, NULL) &&
+      !g_file_test(own, G_FILE_TEST_IS_DIR)) {
     pl_set_errno(error, ENOENT, "memory cgroup %s", own);
     return FALSE;
   }
-  m.limit = tightest_level(&node, node.v2 ? "memory.max" : "memory.limit_in_bytes", &level);
+  m.limit = node.v2 ? tightest_level(&node, "memory.max", &level)
+                    : limit_v1(&node, own_stat, &level);
   if (m.limit == PL_UNLIMITED) {
     *ret_limited = FALSE;
     return TRUE;
@@ -149,14 +183,16 @@ pl_cg_memory_read(const PlCgLayout *layout, const PlCgMembership *membership,
   if (!read_required_u64(dir, node.v2 ? "memory.current" : "memory.usage_in_bytes", &m.usage,
                          error))
     return FALSE;
-  g_autofree char *stat = NULL;
-  if (pl_read_file_in(dir, "memory.stat", &stat, NULL))
-    pl_mem_stat_parse(stat, node.v2, &m.stat);
+  if (level > 0)
+    pl_read_file_in(dir, "memory.stat", &stat, NULL);
+  const char *level_stat = level > 0 ? stat : own_stat;
+  if (level_stat != NULL)
+    pl_mem_stat_parse(level_stat, node.v2, &m.stat);
   m.swap_limit = PL_UNLIMITED;
   if (node.v2)
     read_swap_v2(&node, level, &m);
   else
-    read_swap_v1(&node, level, &m);
+    read_swap_v1(&node, own_stat, level, &m);
   *ret_memory = m;
   *ret_limited = TRUE;
   return TRUE;
