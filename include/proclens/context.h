@@ -2,6 +2,7 @@
 #pragma once
 
 #include "proclens/cgroup.h"
+#include "proclens/host_cache.h"
 #include "proclens/loadavg.h"
 #include "proclens/pidns.h"
 #include "proclens/stat_state.h"
@@ -22,6 +23,7 @@ typedef struct {
   PlStatState *stat_state;    /* monotonic per-container proc/stat counters */
   PlPidnsCache *pidns;        /* pid namespace -> init start time */
   PlLoadavg *loadavg;         /* sampler of tracked cgroups (its thread starts on first use) */
+  PlHostCache *host_cache;    /* the host's /proc and sysfs files, shared for PL_HOST_CACHE_MS */
 } PlContext;
 
 PlContext *pl_context_new(const char *cgroup_root, const char *proc_root, GError **error);

@@ -27,5 +27,3 @@ const PlStatCpuLine *pl_host_stat_cpu(const PlHostStat *stat, guint cpu);
 
 /* /proc/uptime: both figures in hundredths of a second. */
 gboolean pl_host_uptime_parse(const char *text, guint64 *ret_uptime_cs, guint64 *ret_idle_cs);
-gboolean pl_host_uptime_read(const char *proc_root, guint64 *ret_uptime_cs, guint64 *ret_idle_cs,
-                             GError **error);

@@ -19,7 +19,10 @@ pl_caller_cpu_clear(PlCallerCpu *caller)
 void
 pl_host_online(const PlContext *ctx, PlCpuSet *ret_online)
 {
-  if (pl_host_online_read(ctx->sys_root, ret_online))
+  g_autofree char *dir = g_build_filename(ctx->sys_root, "devices/system/cpu", NULL);
+  g_autofree char *text = NULL;
+  if (pl_host_cache_read_in(ctx->host_cache, dir, "online", &text, NULL) &&
+      pl_cpuset_parse_list(text, ret_online) && pl_cpuset_count(ret_online) > 0)
     return;
   cpu_set_t mask;
   pl_cpuset_clear(ret_online);
@@ -70,9 +73,14 @@ pl_caller_boot(const PlContext *ctx, pid_t pid, guint64 *ret_uptime_cs, guint64 
 {
   guint64 up, idle, start = 0;
   gboolean host_ns = TRUE;
+  g_autofree char *text = NULL;
 
-  if (!pl_host_uptime_read(ctx->proc_root, &up, &idle, error))
+  if (!pl_host_cache_read_in(ctx->host_cache, ctx->proc_root, "uptime", &text, error))
     return FALSE;
+  if (!pl_host_uptime_parse(text, &up, &idle)) {
+    pl_set_errno(error, EINVAL, "malformed %s/uptime", ctx->proc_root);
+    return FALSE;
+  }
   if (pid > 0 && !pl_pidns_init_start(ctx->pidns, ctx->proc_root, pid, &start, &host_ns, error))
     return FALSE;
   /* Start times are in USER_HZ ticks, which are hundredths of a second. */

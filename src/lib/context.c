@@ -18,6 +18,7 @@ pl_context_new(const char *cgroup_root, const char *proc_root, GError **error)
   ctx->stat_state = pl_stat_state_new(PL_STAT_STATE_MAX);
   ctx->pidns = pl_pidns_cache_new();
   ctx->loadavg = pl_loadavg_new(ctx->proc_root);
+  ctx->host_cache = pl_host_cache_new(PL_HOST_CACHE_MS);
   return g_steal_pointer(&ctx);
 }
 
@@ -29,6 +30,7 @@ pl_context_free(PlContext *ctx)
   /* The sampler thread reads the layout: stop it first. */
   pl_loadavg_free(ctx->loadavg);
   pl_pidns_cache_free(ctx->pidns);
+  pl_host_cache_free(ctx->host_cache);
   pl_stat_state_free(ctx->stat_state);
   g_free(ctx->sys_root);
   pl_cg_layout_free(ctx->layout);

@@ -117,19 +117,3 @@ pl_host_uptime_parse(const char *text, guint64 *ret_uptime_cs, guint64 *ret_idle
   *ret_idle_cs = idle;
   return TRUE;
 }
-
-gboolean
-pl_host_uptime_read(const char *proc_root, guint64 *ret_uptime_cs, guint64 *ret_idle_cs,
-                    GError **error)
-{
-  g_autofree char *path = g_build_filename(proc_root, "uptime", NULL);
-  g_autofree char *text = NULL;
-
-  if (!pl_read_file(path, &text, NULL, error))
-    return FALSE;
-  if (!pl_host_uptime_parse(text, ret_uptime_cs, ret_idle_cs)) {
-    pl_set_errno(error, EINVAL, "malformed %s", path);
-    return FALSE;
-  }
-  return TRUE;
-}

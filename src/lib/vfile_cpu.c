@@ -9,8 +9,7 @@
 static gboolean
 read_proc_file(const PlContext *ctx, const char *name, char **ret_text, GError **error)
 {
-  g_autofree char *path = g_build_filename(ctx->proc_root, name, NULL);
-  return pl_read_file(path, ret_text, NULL, error);
+  return pl_host_cache_read_in(ctx->host_cache, ctx->proc_root, name, ret_text, error);
 }
 
 gboolean
@@ -85,7 +84,7 @@ produce_cpu_range(const PlContext *ctx, pid_t pid, const char *name, GString *ou
     return FALSE;
   if (!caller.view.limited) {
     g_autofree char *dir = g_build_filename(ctx->sys_root, "devices/system/cpu", NULL);
-    if (pl_read_file_in(dir, name, &text, NULL)) {
+    if (pl_host_cache_read_in(ctx->host_cache, dir, name, &text, NULL)) {
       g_string_append(out, text);
       return TRUE;
     }

@@ -28,6 +28,15 @@ pl_caller_memory(const PlContext *ctx, pid_t pid, PlCgMemory *ret_memory, gboole
   return TRUE;
 }
 
+/* The host's /proc/meminfo, from the shared cache. */
+static gboolean
+host_meminfo(const PlContext *ctx, PlHostMeminfo *ret_host, GError **error)
+{
+  g_autofree char *text = NULL;
+  return pl_host_cache_read_in(ctx->host_cache, ctx->proc_root, "meminfo", &text, error) &&
+         pl_host_meminfo_parse(text, ret_host, error);
+}
+
 gboolean
 pl_produce_meminfo(const PlContext *ctx, pid_t pid, GString *out, GError **error)
 {
@@ -37,7 +46,7 @@ pl_produce_meminfo(const PlContext *ctx, pid_t pid, GString *out, GError **error
 
   if (!pl_caller_memory(ctx, pid, &memory, &limited, error))
     return FALSE;
-  if (!pl_host_meminfo_read(ctx->proc_root, &host, error))
+  if (!host_meminfo(ctx, &host, error))
     return FALSE;
   pl_render_meminfo(&host, limited ? &memory : NULL, out);
   return TRUE;
@@ -48,15 +57,14 @@ pl_produce_swaps(const PlContext *ctx, pid_t pid, GString *out, GError **error)
 {
   g_auto(PlHostMeminfo) host = {0};
   g_autofree char *host_swaps = NULL;
-  g_autofree char *swaps_path = g_build_filename(ctx->proc_root, "swaps", NULL);
   PlCgMemory memory;
   gboolean limited;
 
   if (!pl_caller_memory(ctx, pid, &memory, &limited, error))
     return FALSE;
-  if (!pl_read_file(swaps_path, &host_swaps, NULL, error))
+  if (!pl_host_cache_read_in(ctx->host_cache, ctx->proc_root, "swaps", &host_swaps, error))
     return FALSE;
-  if (limited && !pl_host_meminfo_read(ctx->proc_root, &host, error))
+  if (limited && !host_meminfo(ctx, &host, error))
     return FALSE;
   pl_render_swaps(host_swaps, &host, limited ? &memory : NULL, out);
   return TRUE;

@@ -75,13 +75,12 @@ pl_produce_loadavg(const PlContext *ctx, pid_t pid, GString *out, GError **error
   g_auto(PlCgMembership) membership = {0};
   g_auto(PlCgNode) node = {0};
   g_autofree char *host = NULL;
-  g_autofree char *path = g_build_filename(ctx->proc_root, "loadavg", NULL);
 
   if (pid > 0 && !pl_cg_membership_read(ctx->proc_root, pid, &membership, error))
     return FALSE;
   if (pid <= 0 || !g_atomic_int_get(&ctx->loadavg_enabled) ||
       !pl_cg_task_node(ctx->layout, &membership, &node) || pl_cg_node_depth(&node) == 0) {
-    if (!pl_read_file(path, &host, NULL, error))
+    if (!pl_host_cache_read_in(ctx->host_cache, ctx->proc_root, "loadavg", &host, error))
       return FALSE;
     g_string_append(out, host);
     return TRUE;
