@@ -8,7 +8,8 @@
 #define PL_UNLIMITED UINT64_MAX
 
 /* Reads a whole (small, procfs/cgroupfs-style) file into a NUL-terminated string.
- * Errors are in PL_ERRNO_ERROR with the path named. */
+ * Errors are in PL_ERRNO_ERROR with the path named. A controller's value file goes
+ * through the kept-open descriptors of cgfile_cache.h once that cache is enabled. */
 gboolean pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error);
 
 /* Same, relative to a directory; dir and name are joined with one '/'. */

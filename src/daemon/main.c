@@ -5,6 +5,7 @@
 #include "mountpoint.h"
 #include "options.h"
 #include "remount.h"
+#include "proclens/cgfile_cache.h"
 #include "proclens/context.h"
 #include "proclens/error.h"
 
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <systemd/sd-daemon.h>
 #include <time.h>
 #include <unistd.h>
@@ -357,6 +359,18 @@ out_destroy:
   return status;
 }
 
+/* The cgroup file cache keeps up to half of the soft limit of descriptors open; systemd
+ * starts services with a soft limit of 1024 and a far higher hard one, meant to be raised. */
+static void
+raise_file_limit(void)
+{
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
 /* The command line's path where it gave one, else the file's, else the default (which
  * the options hold). */
 static void
@@ -424,6 +438,9 @@ main(int argc, char **argv)
     g_printerr("proclensd: %s\n", error->message);
     goto out;
   }
+  raise_file_limit();
+  /* Requests read the cgroups' value files through kept descriptors (one pread each). */
+  pl_cgfile_cache_enable();
   status = serve(&options, &settings, ctx, remount);
 out:
   daemon_config_clear(&settings.file);

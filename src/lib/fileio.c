@@ -1,5 +1,6 @@
 /* Small file readers and number parsers shared by every source. */
 #include "proclens/fileio.h"
+#include "proclens/cgfile_cache.h"
 #include "proclens/error.h"
 
 #include <errno.h>
@@ -14,6 +15,8 @@
 gboolean
 pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
 {
+  if (pl_cgfile_cacheable(path))
+    return pl_cgfile_read(path, ret_text, ret_len, error);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     pl_set_errno(error, errno, "open %s", path);
