@@ -12,6 +12,10 @@
  * through the kept-open descriptors of cgfile_cache.h once that cache is enabled. */
 gboolean pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error);
 
+/* Reads fd whole from offset 0 into a NUL-terminated string; its length, or -1 with
+ * errno set. */
+gssize pl_pread_whole(int fd, char **ret_text);
+
 /* Same, relative to a directory; dir and name are joined with one '/'. */
 gboolean pl_read_file_in(const char *dir, const char *name, char **ret_text, GError **error);
 

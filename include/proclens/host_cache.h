@@ -19,8 +19,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PlHostCache, pl_host_cache_free)
 
 /* A copy of the text of path, read at most interval_ms ago; errors are not kept (the
  * next call tries again). Thread-safe. */
-gboolean pl_host_cache_read(PlHostCache *cache, const char *path, char **ret_text,
-                            GError **error);
+gboolean pl_host_cache_read(PlHostCache *cache, const char *path, char **ret_text, GError **error);
 
 /* The same for <dir>/<name>. */
 gboolean pl_host_cache_read_in(PlHostCache *cache, const char *dir, const char *name,

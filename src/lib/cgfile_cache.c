@@ -1,6 +1,7 @@
 /* Kept-open cgroup value files, read with pread at offset 0 (see cgfile_cache.h). */
 #include "proclens/cgfile_cache.h"
 #include "proclens/error.h"
+#include "proclens/fileio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -37,8 +38,8 @@ pl_cgfile_cache_enable(void)
 gboolean
 pl_cgfile_cacheable(const char *path)
 {
-  static const char *const prefixes[] = {"memory.", "cpu.",  "cpuacct.", "cpuset.",
-                                         "blkio.",  "io.",   "pids.",    NULL};
+  static const char *const prefixes[] = {"memory.", "cpu.", "cpuacct.", "cpuset.",
+                                         "blkio.",  "io.",  "pids.",    NULL};
   const char *name = strrchr(path, '/');
   name = name != NULL ? name + 1 : path;
   for (const char *const *p = prefixes; *p != NULL; p++) {
@@ -46,32 +47,6 @@ pl_cgfile_cacheable(const char *path)
       return TRUE;
   }
   return FALSE;
-}
-
-/* Reads fd whole from offset 0; -1 with errno on failure. A short read is the end. */
-static gssize
-pread_whole(int fd, char **ret_buf)
-{
-  gsize cap = 4096, len = 0;
-  g_autofree char *buf = g_malloc(cap);
-  for (;;) {
-    if (cap - len < 1024) {
-      cap *= 2;
-      buf = g_realloc(buf, cap);
-    }
-    gsize want = cap - len - 1;
-    ssize_t n = pread(fd, buf + len, want, (off_t)len);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0)
-      return -1;
-    len += (gsize)n;
-    if ((gsize)n < want)
-      break;
-  }
-  buf[len] = '\0';
-  *ret_buf = g_steal_pointer(&buf);
-  return (gssize)len;
 }
 
 /* Under the lock: a reader is done with k. */
@@ -151,7 +126,7 @@ open_and_keep(const char *path, gint64 now, char **ret_text, gsize *ret_len, GEr
     pl_set_errno(error, errno, "open %s", path);
     return FALSE;
   }
-  gssize n = pread_whole(fd, ret_text);
+  gssize n = pl_pread_whole(fd, ret_text);
   if (n < 0) {
     int saved = errno;
     close(fd);
@@ -185,7 +160,7 @@ pl_cgfile_read(const char *path, char **ret_text, gsize *ret_len, GError **error
   Kept *k = kept_get(path, now);
 
   if (k != NULL) {
-    gssize n = pread_whole(k->fd, ret_text);
+    gssize n = pl_pread_whole(k->fd, ret_text);
     int saved = errno;
     g_mutex_lock(&lock);
     if (n < 0)

@@ -11,7 +11,33 @@
 
 /* procfs and cgroupfs files report size 0, so read into a growing buffer. Their reads
  * (seq_file) fill the buffer unless the file ends, so a short read is the end: one read
- * per small file instead of a read plus an EOF read (each syscall is costly in a VM). */
+ * per small file instead of a read plus an EOF read (each syscall is costly in a VM).
+ * pread from offset 0 also lets a kept descriptor be read again (cgfile_cache.c). */
+gssize
+pl_pread_whole(int fd, char **ret_text)
+{
+  gsize cap = 4096, len = 0;
+  g_autofree char *buf = g_malloc(cap);
+  for (;;) {
+    if (cap - len < 1024) {
+      cap *= 2;
+      buf = g_realloc(buf, cap);
+    }
+    gsize want = cap - len - 1;
+    ssize_t n = pread(fd, buf + len, want, (off_t)len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0)
+      return -1;
+    len += (gsize)n;
+    if ((gsize)n < want)
+      break;
+  }
+  buf[len] = '\0';
+  *ret_text = g_steal_pointer(&buf);
+  return (gssize)len;
+}
+
 gboolean
 pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
 {
@@ -22,32 +48,15 @@ pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
     pl_set_errno(error, errno, "open %s", path);
     return FALSE;
   }
-  gsize cap = 4096, len = 0;
-  g_autofree char *buf = g_malloc(cap);
-  for (;;) {
-    if (cap - len < 1024) {
-      cap *= 2;
-      buf = g_realloc(buf, cap);
-    }
-    gsize want = cap - len - 1;
-    ssize_t n = read(fd, buf + len, want);
-    if (n < 0 && errno == EINTR)
-      continue;
-    if (n < 0) {
-      int saved = errno;
-      close(fd);
-      pl_set_errno(error, saved, "read %s", path);
-      return FALSE;
-    }
-    len += (gsize)n;
-    if ((gsize)n < want)
-      break;
-  }
+  gssize n = pl_pread_whole(fd, ret_text);
+  int saved = errno;
   close(fd);
-  buf[len] = '\0';
-  *ret_text = g_steal_pointer(&buf);
+  if (n < 0) {
+    pl_set_errno(error, saved, "read %s", path);
+    return FALSE;
+  }
   if (ret_len != NULL)
-    *ret_len = len;
+    *ret_len = (gsize)n;
   return TRUE;
 }
 
