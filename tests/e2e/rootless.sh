@@ -110,7 +110,9 @@ if cg_is_v2; then
   DEL=$PL_CG_ROOT/pltest-rl$$
   mkdir "$DEL" "$DEL/shell"
   on_exit "rmdir '$DEL/shell' '$DEL/proclens' '$DEL' 2>/dev/null"
-  chown "$TUSER" "$DEL" "$DEL"/cgroup.{procs,subtree_control,threads} "$DEL/shell" "$DEL"/shell/cgroup.{procs,threads}
+  # As systemd's Delegate= does: the directories and their procs, subtree_control, threads.
+  chown "$TUSER" "$DEL" "$DEL"/cgroup.{procs,subtree_control,threads} \
+    "$DEL/shell" "$DEL"/shell/cgroup.{procs,subtree_control,threads}
   # urun from inside the delegated tree: a root subshell moves itself there, then runuser.
   durun() { (echo "$BASHPID" >"$DEL/shell/cgroup.procs" && urun "$@"; echo "$RC" >"$TMP/rc"); RC=$(cat "$TMP/rc"); }
   durun run -d --lxcfs-dir "$MNT" -m 300m --pids-limit 50 "$ROOTFS" sleep 600
