@@ -12,6 +12,7 @@ require_cmd newuidmap
 require_cmd newgidmap
 require_cmd useradd
 require_cmd runuser
+require_cmd setpriv
 
 TMP=$(pl_tmpdir)
 chmod 711 "$TMP"
@@ -113,8 +114,14 @@ if cg_is_v2; then
   # As systemd's Delegate= does: the directories and their procs, subtree_control, threads.
   chown "$TUSER" "$DEL" "$DEL"/cgroup.{procs,subtree_control,threads} \
     "$DEL/shell" "$DEL"/shell/cgroup.{procs,subtree_control,threads}
-  # urun from inside the delegated tree: a root subshell moves itself there, then runuser.
-  durun() { (echo "$BASHPID" >"$DEL/shell/cgroup.procs" && urun "$@"; echo "$RC" >"$TMP/rc"); RC=$(cat "$TMP/rc"); }
+  # proclens from inside the delegated tree: a subshell moves itself there and becomes the user
+  # (setpriv execs, so no root process stays in the tree: enabling cpuset would be refused).
+  durun() {
+    (echo "$BASHPID" >"$DEL/shell/cgroup.procs" &&
+      exec setpriv --reuid="$TUID" --regid="$TGID" --init-groups env -i PATH="$PATH" XDG_RUNTIME_DIR="$XDG" \
+        ${ASAN_OPTIONS:+ASAN_OPTIONS="$ASAN_OPTIONS"} "$PROCLENS" "$@" >"$OUT" 2>"$ERR" </dev/null)
+    RC=$?
+  }
   durun run -d --lxcfs-dir "$MNT" -m 300m --pids-limit 50 "$ROOTFS" sleep 600
   D=$(cat "$OUT")
   check_eq "delegated: run -d -m 300m as the user" 0 "$RC"

@@ -38,6 +38,7 @@ make_busybox_rootfs "$ROOTFS"
 "$PROCLENS" run --rm --no-lxcfs --userns=auto "$ROOTFS" true >"$OUT" 2>"$ERR"
 if grep -q "idmapped mount of" "$ERR"; then
   diag "$(findmnt -no FSTYPE -T "$TMP") here cannot be idmapped ($(uname -r)): the rootfs goes on ext4"
+  [ -e /dev/loop-control ] || modprobe loop 2>/dev/null # (the guest loads modules on demand)
   truncate -s 64M "$TMP/ext4.img" && mkfs.ext4 -q -F "$TMP/ext4.img" && mkdir "$TMP/ext4" &&
     mount -o loop "$TMP/ext4.img" "$TMP/ext4" || { not_ok "an ext4 image for the rootfs"; finish; }
   on_exit "umount '$TMP/ext4'"
