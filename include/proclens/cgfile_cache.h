@@ -9,7 +9,8 @@
  * Invalidation: when a cgroup is removed, cgroupfs makes every read of its open files fail
  * with ENODEV; the kept descriptor is then dropped and the path opened again, which gives
  * ENOENT, or the files of a cgroup created since under the same name. Descriptors idle for
- * PL_CGFILE_IDLE_SEC are closed, and at most half of RLIMIT_NOFILE are kept. */
+ * PL_CGFILE_IDLE_SEC are closed (a few at a time, on later reads: an idle daemon keeps
+ * them until its next read), and at most half of RLIMIT_NOFILE are kept. */
 #pragma once
 
 #include <glib.h>

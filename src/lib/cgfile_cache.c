@@ -70,26 +70,38 @@ kept_drop(const char *path, Kept *k)
   kept_release(k);
 }
 
-/* Under the lock, at most once a second: closes what was idle too long. */
-static void
-sweep(gint64 now)
+/* Under the lock, at most every 100 ms: takes out up to SWEEP_BATCH descriptors idle too
+ * long, to be closed by the caller outside the lock. Bounded, so that the request thread
+ * never stops for long when many cgroups went away at once (closing their files can make
+ * the kernel free them). */
+#define SWEEP_BATCH 32
+static guint
+sweep(gint64 now, Kept *ret_idle[SWEEP_BATCH])
 {
   GHashTableIter it;
   gpointer key, value;
+  guint n = 0;
 
-  if (now - last_sweep < G_USEC_PER_SEC)
-    return;
+  if (now - last_sweep < 100 * G_TIME_SPAN_MILLISECOND)
+    return 0;
   last_sweep = now;
   g_hash_table_iter_init(&it, table);
-  while (g_hash_table_iter_next(&it, &key, &value)) {
+  while (n < SWEEP_BATCH && g_hash_table_iter_next(&it, &key, &value)) {
     Kept *k = value;
-    if (now - k->last_used > PL_CGFILE_IDLE_SEC * G_USEC_PER_SEC) {
-      g_hash_table_iter_steal(&it);
-      g_free(key);
-      k->dropped = TRUE;
-      k->refs++;
-      kept_release(k);
+    if (k->refs == 0 && now - k->last_used > PL_CGFILE_IDLE_SEC * G_USEC_PER_SEC) {
+      g_hash_table_iter_remove(&it);
+      ret_idle[n++] = k;
     }
+  }
+  return n;
+}
+
+static void
+close_idle(Kept *idle[], guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    close(idle[i]->fd);
+    g_free(idle[i]);
   }
 }
 
@@ -97,15 +109,18 @@ sweep(gint64 now)
 static Kept *
 kept_get(const char *path, gint64 now)
 {
+  Kept *idle[SWEEP_BATCH];
+  guint n_idle = 0;
   g_mutex_lock(&lock);
   if (table != NULL)
-    sweep(now);
+    n_idle = sweep(now, idle);
   Kept *k = table != NULL ? g_hash_table_lookup(table, path) : NULL;
   if (k != NULL) {
     k->refs++;
     k->last_used = now;
   }
   g_mutex_unlock(&lock);
+  close_idle(idle, n_idle);
   return k;
 }
 
