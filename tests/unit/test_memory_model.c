@@ -94,6 +94,21 @@ START_TEST(unlimited_and_malformed_mean_host)
 }
 END_TEST
 
+/* memory.stat's hierarchical limit says 200M, but no level's own limit is that (a limit
+ * changed between the two reads): the levels' own files decide. */
+START_TEST(v1_hierarchical_limit_no_level_matches)
+{
+  PlCgMemory m;
+  int err;
+  gboolean limited;
+
+  ck_assert(model_of("v1", 112, &m, &limited, &err));
+  ck_assert(limited);
+  ck_assert_uint_eq(m.limit, 300 * MiB);
+  ck_assert_uint_eq(m.usage, 100 * MiB);
+}
+END_TEST
+
 START_TEST(v1_without_swap_accounting)
 {
   PlCgMemory m;
@@ -198,6 +213,7 @@ main(void)
   tcase_add_test(tc, v1_child_reports_the_binding_parent);
   tcase_add_test(tc, tighter_parent_wins);
   tcase_add_test(tc, unlimited_and_malformed_mean_host);
+  tcase_add_test(tc, v1_hierarchical_limit_no_level_matches);
   tcase_add_test(tc, v1_without_swap_accounting);
   tcase_add_test(tc, v1_missing_stat_is_zero_missing_usage_is_an_error);
   tcase_add_test(tc, vanished_cgroup_is_enoent);
