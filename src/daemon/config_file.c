@@ -3,6 +3,8 @@
  * neither the line nor (for syntax errors) the key, and an administrator needs both. */
 #include "config_file.h"
 
+#include "proclens/fileio.h"
+
 #include <errno.h>
 #include <string.h>
 
@@ -11,14 +13,15 @@ G_DEFINE_QUARK(proclensd - config - error - quark, daemon_config_error)
 typedef struct {
   const char *group;
   const char *key;
-  enum { KEY_STRING, KEY_PATH, KEY_BOOL, KEY_FILES, KEY_LOG_LEVEL } kind;
+  enum { KEY_STRING, KEY_PATH, KEY_BOOL, KEY_FILES, KEY_LOG_LEVEL, KEY_MS } kind;
 } KeySpec;
 
 static const KeySpec keys[] = {
-    {"daemon", "mountpoint", KEY_PATH}, {"daemon", "cgroup-root", KEY_PATH},
-    {"daemon", "proc-root", KEY_PATH},  {"daemon", "log-level", KEY_LOG_LEVEL},
-    {"views", "files", KEY_FILES},      {"views", "cpu-quota-cap", KEY_BOOL},
-    {"views", "loadavg", KEY_BOOL},     {"views", "swap", KEY_BOOL},
+    {"daemon", "mountpoint", KEY_PATH},   {"daemon", "cgroup-root", KEY_PATH},
+    {"daemon", "proc-root", KEY_PATH},    {"daemon", "log-level", KEY_LOG_LEVEL},
+    {"views", "files", KEY_FILES},        {"views", "cpu-quota-cap", KEY_BOOL},
+    {"views", "loadavg", KEY_BOOL},       {"views", "swap", KEY_BOOL},
+    {"containers", "registry", KEY_PATH}, {"containers", "refresh-interval", KEY_MS},
 };
 
 static const struct {
@@ -60,6 +63,17 @@ daemon_config_init(DaemonConfig *ret_config)
   ret_config->loadavg = TRUE;
   ret_config->swap = TRUE;
   ret_config->log_level = G_LOG_LEVEL_MESSAGE;
+  ret_config->refresh_interval = DAEMON_CONFIG_DEFAULT_REFRESH_MS;
+}
+
+gboolean
+daemon_config_parse_interval(const char *text, guint *ret_ms)
+{
+  guint64 ms;
+  if (!pl_parse_u64(text, &ms) || ms < 1 || ms > DAEMON_CONFIG_MAX_REFRESH_MS)
+    return FALSE;
+  *ret_ms = (guint)ms;
+  return TRUE;
 }
 
 void
@@ -69,6 +83,7 @@ daemon_config_clear(DaemonConfig *config)
   g_clear_pointer(&config->cgroup_root, g_free);
   g_clear_pointer(&config->proc_root, g_free);
   g_clear_pointer(&config->files, g_strfreev);
+  g_clear_pointer(&config->registry, g_free);
 }
 
 static const KeySpec *
@@ -121,7 +136,8 @@ scan_lines(const char *text, const char *name, GHashTable *lines, GError **error
       group = g_strndup(line + 1, len - 2);
       if (!known_group(group)) {
         g_set_error(error, DAEMON_CONFIG_ERROR, DAEMON_CONFIG_ERROR_UNKNOWN,
-                    "%s:%u: unknown group [%s] (known: [daemon], [views])", name, n, group);
+                    "%s:%u: unknown group [%s] (known: [daemon], [views], [containers])", name, n,
+                    group);
         return FALSE;
       }
       continue;
@@ -194,6 +210,7 @@ read_value(GKeyFile *kf, const KeySpec *spec, const char *name, guint line, Daem
       BAD("'%s' is not an absolute path", value);
     char **slot = strcmp(spec->key, "mountpoint") == 0    ? &c->mountpoint
                   : strcmp(spec->key, "cgroup-root") == 0 ? &c->cgroup_root
+                  : strcmp(spec->key, "registry") == 0    ? &c->registry
                                                           : &c->proc_root;
     g_free(*slot);
     *slot = g_steal_pointer(&value);
@@ -209,6 +226,12 @@ read_value(GKeyFile *kf, const KeySpec *spec, const char *name, guint line, Daem
       c->loadavg = value;
     else
       c->swap = value;
+    return TRUE;
+  }
+  case KEY_MS: {
+    g_strstrip(raw);
+    if (!daemon_config_parse_interval(raw, &c->refresh_interval))
+      BAD("'%s' is not a number of milliseconds from 1 to %d", raw, DAEMON_CONFIG_MAX_REFRESH_MS);
     return TRUE;
   }
   case KEY_LOG_LEVEL: {

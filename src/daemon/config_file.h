@@ -23,9 +23,12 @@ typedef struct {
   gboolean loadavg;         /* [views] loadavg, default TRUE */
   gboolean swap;            /* [views] swap, default TRUE */
   GLogLevelFlags log_level; /* [daemon] log-level: the least severe level shown */
+  char *registry;           /* [containers] registry: the container registry directory */
+  guint refresh_interval;   /* [containers] refresh-interval, in ms (default 100) */
 } DaemonConfig;
 
-/* The defaults: every file, quota cap, loadavg and swap on, log level "message". */
+/* The defaults: every file, quota cap, loadavg and swap on, log level "message", container
+ * views refreshed every 100 ms. */
 void daemon_config_init(DaemonConfig *ret_config);
 
 /* Parses the text of a configuration file. `name` (the file's path) prefixes the error,
@@ -46,6 +49,11 @@ G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC(DaemonConfig, daemon_config_clear)
  * holds it), NULL-terminated, in table order; every entry when files is NULL. Free with
  * g_free (the entries point into `all`). */
 PlVfile *daemon_config_select_vfiles(const PlVfile *all, char *const *files);
+
+#define DAEMON_CONFIG_DEFAULT_REFRESH_MS 100
+#define DAEMON_CONFIG_MAX_REFRESH_MS 3600000
+/* A refresh interval in milliseconds, 1 to an hour. */
+gboolean daemon_config_parse_interval(const char *text, guint *ret_ms);
 
 /* "error", "critical", "warning", "message", "info", "debug" and back. */
 gboolean daemon_config_parse_log_level(const char *name, GLogLevelFlags *ret_level);

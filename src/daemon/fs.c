@@ -386,10 +386,9 @@ fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   fuse_reply_open(req, fi);
 }
 
-/* Appends one entry if it fits; returns FALSE when the buffer is full. */
-static gboolean
-add_dirent(fuse_req_t req, GString *buf, size_t size, const char *name, const struct stat *st,
-           off_t next)
+gboolean
+fs_add_dirent(fuse_req_t req, GString *buf, size_t size, const char *name, const struct stat *st,
+              off_t next)
 {
   size_t need = fuse_add_direntry(req, NULL, 0, name, NULL, 0);
   if (buf->len + need > size)
@@ -425,7 +424,7 @@ fs_readdir_dyn(fuse_req_t req, const FsState *fs, const TreeNode *root, const ch
     g_autofree char *child = *rel == '\0' ? g_strdup(name) : g_strconcat(rel, "/", name, NULL);
     struct stat st;
     tree_dyn_stat(fs->tree, tree_dyn_intern(fs->tree, root, child), is_dir, &st);
-    if (!add_dirent(req, buf, size, name, &st, i + 1))
+    if (!fs_add_dirent(req, buf, size, name, &st, i + 1))
       break;
   }
 }
@@ -444,7 +443,7 @@ fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_f
     struct stat st;
     tree_dyn_stat(fs->tree, ino, TRUE, &st);
     for (off_t i = off; i < 2; i++) {
-      if (!add_dirent(req, buf, size, i == 0 ? "." : "..", &st, i + 1))
+      if (!fs_add_dirent(req, buf, size, i == 0 ? "." : "..", &st, i + 1))
         break;
     }
     fs_readdir_dyn(req, fs, root, rel, 2, off, buf, size);
@@ -469,7 +468,7 @@ fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_f
       name = n->name;
     }
     tree_stat(fs->tree, n, &st);
-    if (!add_dirent(req, buf, size, name, &st, i + 1))
+    if (!fs_add_dirent(req, buf, size, name, &st, i + 1))
       goto out;
   }
   if (dir->vdir != NULL)

@@ -25,3 +25,7 @@ gboolean fs_workers_start(FsState *fs, GError **error);
 /* Waits for the renders in progress and the queued ones; call after the loop ended and
  * before the session is destroyed (they still reply). */
 void fs_workers_stop(FsState *fs);
+
+/* Appends one directory entry to buf if it fits in size; FALSE when the buffer is full. */
+gboolean fs_add_dirent(fuse_req_t req, GString *buf, size_t size, const char *name,
+                       const struct stat *st, off_t next);

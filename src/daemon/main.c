@@ -1,6 +1,7 @@
 /* proclensd: mounts the per-caller /proc views and serves them until told to stop. */
 #include "config.h"
 #include "config_file.h"
+#include "container_views.h"
 #include "fs.h"
 #include "mountpoint.h"
 #include "options.h"
@@ -8,6 +9,7 @@
 #include "proclens/cgfile_cache.h"
 #include "proclens/context.h"
 #include "proclens/error.h"
+#include "proclens/registry.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -181,6 +183,7 @@ health_stop(Health *h, GThread *thread)
 typedef struct {
   Settings *settings;
   PlContext *ctx;
+  ContainerViews *views;
   gint stop;
 } Reloader;
 
@@ -216,7 +219,11 @@ reload(Reloader *r)
   s->file.loadavg = fresh.loadavg;
   s->file.swap = fresh.swap;
   s->file.log_level = fresh.log_level;
+  s->file.refresh_interval = fresh.refresh_interval;
+  warn_needs_restart("registry", s->file.registry, fresh.registry);
   apply_runtime_settings(s, r->ctx);
+  if (s->options->refresh_interval == 0)
+    container_views_set_interval(r->views, fresh.refresh_interval);
   g_message("reloaded %s: cpu-quota-cap=%s loadavg=%s swap=%s log-level=%s", s->config_path,
             r->ctx->quota_cap ? "true" : "false", r->ctx->loadavg_enabled ? "true" : "false",
             r->ctx->swap_enabled ? "true" : "false",
@@ -253,6 +260,17 @@ probe_path(const char *mountpoint, const PlVfile *files)
   return rel != NULL ? g_build_filename(mountpoint, rel, NULL) : NULL;
 }
 
+/* The container views degrade to nothing (containers get the caller views) rather than
+ * keep the daemon from serving. Their threads must not take the stop signals either. */
+static void
+start_container_views(ContainerViews *views, const char *mountpoint)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_build_filename(mountpoint, CONTAINER_VIEWS_DIR, NULL);
+  if (!container_views_start(views, dir, &error))
+    g_warning("no container views: %s", error->message);
+}
+
 static int
 serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remount)
 {
@@ -261,11 +279,15 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
   g_autoptr(Tree) tree = tree_new(files);
   Health health = {.remount = remount};
   GThread *health_th = NULL, *reload_th = NULL;
-  Reloader reloader = {.settings = settings, .ctx = ctx};
+  ContainerViews *views = container_views_new(
+      ctx, files, o->registry,
+      o->refresh_interval != 0 ? o->refresh_interval : settings->file.refresh_interval, o->debug);
+  Reloader reloader = {.settings = settings, .ctx = ctx, .views = views};
   FsState state = {.ctx = ctx, .tree = tree};
   struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
   int status = 1;
 
+  tree_add_dir(tree, CONTAINER_VIEWS_DIR);
   build_fuse_args(o, remount_source(remount), &args);
   struct fuse_session *se = fuse_session_new(&args, &fs_operations, sizeof fs_operations, &state);
   fuse_opt_free_args(&args);
@@ -312,6 +334,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     g_printerr("proclensd: worker threads: %s\n", error->message);
     goto out_unmount;
   }
+  start_container_views(views, o->mountpoint);
   health.probe = probe_path(o->mountpoint, files);
   {
     uint64_t usec = 0;
@@ -333,6 +356,8 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
    * fail, or on a vanished cgroup, which answers ENOENT at once); renders whose cost grows
    * with a cgroup's tasks go to the worker pool. */
   int rc = fuse_session_loop(se);
+  /* Before the main mount goes: the views' mount sits on its containers/ directory. */
+  container_views_stop(views);
   /* The signal handlers end the loop with rc 0 (or the signal number on some versions). */
   status = rc < 0 ? 1 : 0;
   sd_notify(0, "STOPPING=1");
@@ -356,6 +381,7 @@ out_signals:
   fuse_remove_signal_handlers(se);
 out_destroy:
   fuse_session_destroy(se);
+  container_views_free(views);
   return status;
 }
 
@@ -420,6 +446,9 @@ main(int argc, char **argv)
   override_path(&options.mountpoint, options.mountpoint_given, settings.file.mountpoint);
   override_path(&options.cgroup_root, options.cgroup_root_given, settings.file.cgroup_root);
   override_path(&options.proc_root, options.proc_root_given, settings.file.proc_root);
+  if (options.registry == NULL)
+    options.registry =
+        g_strdup(settings.file.registry != NULL ? settings.file.registry : PL_REGISTRY_DEFAULT_DIR);
   set_log_level(effective_log_level(&settings));
   if (found)
     g_info("configuration from %s", settings.config_path);

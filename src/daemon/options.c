@@ -3,6 +3,7 @@
 #include "config.h"
 #include "config_file.h"
 #include "remount.h"
+#include "proclens/registry.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +19,7 @@ daemon_options_clear(DaemonOptions *o)
   g_clear_pointer(&o->fuse_options, g_strfreev);
   g_clear_pointer(&o->log_level, g_free);
   g_clear_pointer(&o->config_file, g_free);
+  g_clear_pointer(&o->registry, g_free);
 }
 
 static const char summary[] =
@@ -39,6 +41,7 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
   g_auto(DaemonOptions) o = {0};
   gboolean version = FALSE, foreground = TRUE;
   g_auto(GStrv) rest = NULL;
+  g_autofree char *interval = NULL;
   GOptionEntry entries[] = {
       {"cgroup-root", 0, 0, G_OPTION_ARG_FILENAME, &o.cgroup_root,
        "Where the cgroup hierarchies are mounted (default /sys/fs/cgroup)", "DIR"},
@@ -62,6 +65,10 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
       {"config", 'c', 0, G_OPTION_ARG_FILENAME, &o.config_file,
        "Read the configuration from FILE (default " PROCLENS_SYSCONFDIR "/proclens/proclensd.conf)",
        "FILE"},
+      {"registry", 0, 0, G_OPTION_ARG_FILENAME, &o.registry,
+       "The container registry directory (default " PL_REGISTRY_DEFAULT_DIR ")", "DIR"},
+      {"refresh-interval", 0, 0, G_OPTION_ARG_STRING, &interval,
+       "Refresh each container view being read at most every MS milliseconds (default 100)", "MS"},
       {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o.log_level,
        "Show log messages down to LEVEL: error, critical, warning, message (default), info, "
        "debug",
@@ -95,6 +102,12 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "--log-level: '%s' is not one of error, critical, warning, message, info, debug",
                 o.log_level);
+    return FALSE;
+  }
+  if (interval != NULL && !daemon_config_parse_interval(interval, &o.refresh_interval)) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--refresh-interval: '%s' is not a number of milliseconds from 1 to %d", interval,
+                DAEMON_CONFIG_MAX_REFRESH_MS);
     return FALSE;
   }
   o.mountpoint_given = rest != NULL && rest[0] != NULL;

@@ -11,11 +11,13 @@ typedef struct {
   char *state_dir;     /* --state-dir: where the mount's device is recorded for the next start */
   char **fuse_options; /* each -o argument, as given */
   gboolean debug;
-  gboolean no_quota_cap; /* --no-cpu-quota-cap: visible CPUs ignore the CPU quota */
-  gboolean no_loadavg;   /* --no-loadavg: proc/loadavg shows the host's */
-  gboolean no_swap;      /* --no-swap: meminfo and swaps show no swap */
-  char *log_level;       /* --log-level, as given; NULL: the config file's */
-  char *config_file;     /* --config; NULL: the default file, which may be missing */
+  gboolean no_quota_cap;  /* --no-cpu-quota-cap: visible CPUs ignore the CPU quota */
+  gboolean no_loadavg;    /* --no-loadavg: proc/loadavg shows the host's */
+  gboolean no_swap;       /* --no-swap: meminfo and swaps show no swap */
+  char *log_level;        /* --log-level, as given; NULL: the config file's */
+  char *config_file;      /* --config; NULL: the default file, which may be missing */
+  char *registry;         /* --registry: the container registry directory; NULL: the file's */
+  guint refresh_interval; /* --refresh-interval in ms; 0: the file's */
   /* Which of mountpoint, cgroup_root and proc_root the command line gave (the others
    * hold defaults, which the config file overrides). */
   gboolean mountpoint_given, cgroup_root_given, proc_root_given;

@@ -69,6 +69,14 @@ tree_new(const PlVfile *files)
   return tree;
 }
 
+TreeNode *
+tree_add_dir(Tree *tree, const char *name)
+{
+  TreeNode *root = tree_get(tree, 1);
+  TreeNode *dir = tree_child(root, name);
+  return dir != NULL ? dir : add_node(tree, root, name, NULL);
+}
+
 void
 tree_free(Tree *tree)
 {

@@ -17,8 +17,8 @@ struct TreeNode {
   guint64 ino;
   char *name;
   TreeNode *parent;
-  const PlVfile *file; /* NULL for a directory */
-  GPtrArray *children; /* of TreeNode*, borrowed; NULL for a file */
+  const PlVfile *file;   /* NULL for a directory */
+  GPtrArray *children;   /* of TreeNode*, borrowed; NULL for a file */
   const PlVdirOps *vdir; /* a directory with caller-dependent entries besides its children */
 };
 
@@ -46,6 +46,8 @@ typedef struct {
 
 Tree *tree_new(const PlVfile *files);
 void tree_free(Tree *tree);
+/* Adds an empty directory at the root (a mountpoint for the container views). */
+TreeNode *tree_add_dir(Tree *tree, const char *name);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(Tree, tree_free)
 
 TreeNode *tree_get(const Tree *tree, guint64 ino);

@@ -85,6 +85,24 @@ START_TEST(errors_name_line_and_key)
 }
 END_TEST
 
+START_TEST(container_views_keys)
+{
+  g_auto(DaemonConfig) dflt = {0};
+  g_auto(DaemonConfig) c = {0};
+  ck_assert(parse("", &dflt, NULL));
+  ck_assert_ptr_null(dflt.registry);
+  ck_assert_uint_eq(dflt.refresh_interval, 100);
+  ck_assert(parse("[containers]\nregistry=/run/x\nrefresh-interval= 250 \n", &c, NULL));
+  ck_assert_str_eq(c.registry, "/run/x");
+  ck_assert_uint_eq(c.refresh_interval, 250);
+  expect_error("[containers]\nrefresh-interval=0\n", DAEMON_CONFIG_ERROR_VALUE,
+               ":2:", "refresh-interval");
+  expect_error("[containers]\n\nrefresh-interval=10ms\n", DAEMON_CONFIG_ERROR_VALUE,
+               ":3:", "milliseconds");
+  expect_error("[containers]\nregistry=run/x\n", DAEMON_CONFIG_ERROR_VALUE, ":2:", "absolute");
+}
+END_TEST
+
 START_TEST(select_files)
 {
   const char *const some[] = {"proc/meminfo", "sys/devices/system/cpu", NULL};
@@ -155,6 +173,7 @@ main(void)
   tcase_add_test(tc, every_key);
   tcase_add_test(tc, errors_name_line_and_key);
   tcase_add_test(tc, select_files);
+  tcase_add_test(tc, container_views_keys);
   tcase_add_test(tc, shipped_file);
   tcase_add_test(tc, missing_file);
   suite_add_tcase(s, tc);

@@ -1,0 +1,193 @@
+/* The container views' session: registry, refresher, mount and worker threads. */
+#include "container_views.h"
+#include "proclens/error.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+/* --- the kernel's side of freshness ----------------------------------------------------- */
+
+static void
+on_due(gpointer data, guint64 cid, guint64 tree_ino)
+{
+  ContainerViews *cv = data;
+  view_file_unqueue(cv->table, cid, tree_ino);
+  /* Drops the cached pages and attributes: the next read asks (GETATTR, READ) and gets a
+   * fresh render. Nobody reading means nothing more happens. */
+  if (g_atomic_int_get(&cv->mounted)) {
+    int rc = fuse_lowlevel_notify_inval_inode(cv->session, CV_INO(cid, tree_ino), 0, 0);
+    g_debug("container view %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ": invalidated (%d)", cid,
+            tree_ino, rc);
+  }
+}
+
+static void
+on_queue(gpointer data, guint64 cid, guint64 tree_ino, gint64 rendered_us)
+{
+  ContainerViews *cv = data;
+  view_refresher_push(cv->refresher, cid, tree_ino, rendered_us);
+}
+
+static void
+on_removed(gpointer data, const char *name, guint64 cid, GArray *tree_inos)
+{
+  ContainerViews *cv = data;
+  g_info("container view %s: unregistered", name);
+  if (!g_atomic_int_get(&cv->mounted))
+    return;
+  fuse_lowlevel_notify_inval_entry(cv->session, FUSE_ROOT_ID, name, strlen(name));
+  /* Bind mounts keep the files' inodes: their pages must go, and every later request
+   * for them finds no container (ENOENT). */
+  for (guint i = 0; i < tree_inos->len; i++)
+    fuse_lowlevel_notify_inval_inode(cv->session, CV_INO(cid, g_array_index(tree_inos, guint64, i)),
+                                     0, 0);
+}
+
+/* --- life cycle ------------------------------------------------------------------------- */
+
+ContainerViews *
+container_views_new(const PlContext *ctx, const PlVfile *files, const char *registry_dir,
+                    guint interval_ms, gboolean debug)
+{
+  ContainerViews *cv = g_new0(ContainerViews, 1);
+  cv->ctx = ctx;
+  cv->tree = tree_new(files);
+  cv->table = view_table_new(ctx, cv->tree, registry_dir);
+  cv->debug = debug;
+  view_table_set_interval(cv->table, interval_ms);
+  view_table_set_callbacks(cv->table, on_removed, on_queue, cv);
+  return cv;
+}
+
+void
+container_views_set_interval(ContainerViews *cv, guint interval_ms)
+{
+  view_table_set_interval(cv->table, interval_ms);
+  if (cv->refresher != NULL)
+    view_refresher_wake(cv->refresher);
+}
+
+/* Workers are woken from read(2) by this signal when the session stops. */
+static void
+wake_handler(int sig)
+{
+}
+
+static void *
+worker(void *data)
+{
+  ContainerViews *cv = data;
+  struct fuse_buf buf = {0};
+
+  while (!fuse_session_exited(cv->session)) {
+    int res = fuse_session_receive_buf(cv->session, &buf);
+    if (res == -EINTR || res == -EAGAIN)
+      continue;
+    if (res <= 0)
+      break;
+    fuse_session_process_buf(cv->session, &buf);
+  }
+  free(buf.mem);
+  g_atomic_int_dec_and_test(&cv->workers_running);
+  return NULL;
+}
+
+static gpointer
+mount_thread(gpointer data)
+{
+  ContainerViews *cv = data;
+  /* The main mount answers the lookup of its containers/ directory meanwhile. */
+  if (fuse_session_mount(cv->session, cv->mountpoint) != 0) {
+    g_warning("container views: cannot mount on %s; containers get the caller views",
+              cv->mountpoint);
+    return NULL;
+  }
+  g_atomic_int_set(&cv->mounted, 1);
+  g_message("container views on %s (registry %s, refresh every %u ms)", cv->mountpoint,
+            view_table_registry(cv->table), view_table_interval(cv->table));
+  sigset_t wake;
+  sigemptyset(&wake);
+  sigaddset(&wake, SIGUSR2);
+  pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
+  for (int i = 0; i < CONTAINER_VIEWS_WORKERS; i++) {
+    g_atomic_int_inc(&cv->workers_running);
+    if (pthread_create(&cv->workers[i], NULL, worker, cv) != 0) {
+      g_atomic_int_dec_and_test(&cv->workers_running);
+      break;
+    }
+    cv->workers_started = i + 1;
+  }
+  return NULL;
+}
+
+static void
+build_args(const ContainerViews *cv, struct fuse_args *args)
+{
+  fuse_opt_add_arg(args, "proclensd");
+  if (cv->debug)
+    fuse_opt_add_arg(args, "-d");
+  fuse_opt_add_arg(args, "-o");
+  fuse_opt_add_arg(args, "ro,allow_other,fsname=proclens-containers,subtype=proclens");
+}
+
+gboolean
+container_views_start(ContainerViews *cv, const char *mountpoint, GError **error)
+{
+  struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
+  struct sigaction sa = {.sa_handler = wake_handler};
+
+  cv->watch = registry_watch_start(cv->table, error);
+  if (cv->watch == NULL)
+    return FALSE;
+  cv->refresher = view_refresher_start(view_table_interval_ptr(cv->table), on_due, cv);
+  build_args(cv, &args);
+  cv->session =
+      fuse_session_new(&args, &container_fs_operations, sizeof container_fs_operations, cv);
+  fuse_opt_free_args(&args);
+  if (cv->session == NULL) {
+    pl_set_errno(error, EINVAL, "container views: cannot create the FUSE session");
+    return FALSE;
+  }
+  sigaction(SIGUSR2, &sa, NULL); /* no SA_RESTART: read(2) returns EINTR */
+  cv->mountpoint = g_strdup(mountpoint);
+  g_thread_unref(g_thread_new("views-mount", mount_thread, cv));
+  return TRUE;
+}
+
+void
+container_views_stop(ContainerViews *cv)
+{
+  if (cv == NULL || cv->session == NULL)
+    return;
+  fuse_session_exit(cv->session);
+  if (g_atomic_int_get(&cv->mounted)) {
+    g_atomic_int_set(&cv->mounted, 0);
+    fuse_session_unmount(cv->session);
+  }
+  /* Bind mounts in containers may keep the connection alive after the unmount: wake the
+   * workers out of read(2) until they have all seen the exit. */
+  while (g_atomic_int_get(&cv->workers_running) > 0) {
+    for (int i = 0; i < cv->workers_started; i++)
+      pthread_kill(cv->workers[i], SIGUSR2);
+    g_usleep(10000);
+  }
+  for (int i = 0; i < cv->workers_started; i++)
+    pthread_join(cv->workers[i], NULL);
+  cv->workers_started = 0;
+  registry_watch_stop(g_steal_pointer(&cv->watch));
+  view_refresher_stop(g_steal_pointer(&cv->refresher));
+  fuse_session_destroy(g_steal_pointer(&cv->session));
+}
+
+void
+container_views_free(ContainerViews *cv)
+{
+  if (cv == NULL)
+    return;
+  container_views_stop(cv);
+  view_table_free(cv->table);
+  tree_free(cv->tree);
+  g_free(cv->mountpoint);
+  g_free(cv);
+}
