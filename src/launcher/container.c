@@ -7,6 +7,7 @@
 #include "sysinfo_responder.h"
 #include "userns.h"
 #include "util.h"
+#include "views.h"
 #include "volume.h"
 
 #include <errno.h>
@@ -190,7 +191,10 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
   if (!cfg->net_host && !plc_ns_loopback_up(&error))
     die_setup(sock, error, "network");
 
+  /* The daemon's views of this container when it serves them (registered before "G"). */
+  g_autofree char *views_dir = cfg->lxcfs_dir ? plc_views_dir(cfg->lxcfs_dir, cfg->id) : NULL;
   PlcRootfsSpec spec = {
+      .views_dir = views_dir,
       .lower = cfg->rootfs,
       .state_dir = state_dir,
       .volumes = cfg->volumes,
@@ -456,6 +460,25 @@ undo_cgroup(gpointer paths)
 }
 
 static void
+undo_unregister(gpointer id)
+{
+  plc_views_unregister(id);
+}
+
+/* Registers the container for the daemon's container views; without them (an old daemon,
+ * LXCFS, a user namespace that may not see them) the init binds the caller views. */
+static void
+register_views(PlcConfig *cfg, PlcRunning *r, PlcUndo *undo)
+{
+  g_autoptr(GError) ignored = NULL;
+  if (cfg->lxcfs_dir == NULL || cfg->uid_map->len > 0 ||
+      !plc_views_register(cfg->id, r->cgroup, r->pid, &ignored))
+    return;
+  plc_undo_push(undo, "unregister the container's views", undo_unregister, g_strdup(cfg->id),
+                g_free);
+}
+
+static void
 undo_child(gpointer p)
 {
   pid_t pid = GPOINTER_TO_INT(p);
@@ -710,6 +733,7 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
 
   if (!plc_cgroup_add_pid(r->cgroup, r->pid, error))
     goto fail;
+  register_views(cfg, r, undo);
   if (cfg->uid_map->len > 0 && !map_userns(cfg, r->pid, sv[0], error))
     goto fail;
   if (write(sv[0], "G", 1) != 1) {
@@ -769,6 +793,7 @@ plc_container_finish(PlcRunning *r, int wait_status)
   plc_state_set_int(r->state, "State.ExitCode", code);
   plc_state_set_bool(r->state, "State.OOMKilled", ooms > 0);
   plc_state_set_string(r->state, "State.FinishedAt", now);
+  plc_views_unregister(r->cfg->id);
   if (!plc_cgroup_destroy_paths(plc_cgroup_paths(r->cgroup), &error)) {
     g_printerr("proclens: %s\n", error->message);
     g_clear_error(&error);
@@ -794,6 +819,7 @@ plc_container_remove(PlcState *state, GError **error)
       g_ptr_array_add(paths, g_strdup(json_array_get_string_element(a, i)));
   }
   g_ptr_array_add(paths, NULL);
+  plc_views_unregister(state->id);
   if (!plc_cgroup_destroy_paths((char *const *)paths->pdata, error))
     return FALSE;
   return plc_rm_rf(state->dir, error);

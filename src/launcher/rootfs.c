@@ -499,7 +499,9 @@ plc_rootfs_setup(const PlcRootfsSpec *spec, GError **error)
     plc_set_errno(error, errno, "overlay mount of %s on %s", spec->lower, root);
     return FALSE;
   }
-  if (!setup_proc(root, spec->lxcfs_dir, error) || !setup_sys(root, spec->lxcfs_dir, error) ||
+  /* The container's views have the caller views' layout (proc/..., sys/devices/system/cpu). */
+  const char *served = spec->views_dir != NULL ? spec->views_dir : spec->lxcfs_dir;
+  if (!setup_proc(root, served, error) || !setup_sys(root, served, error) ||
       !setup_dev(root, spec->tty, error) || !setup_etc(root, spec->state_dir, error) ||
       !setup_volumes(root, spec->volumes, "volume", error) ||
       !setup_volumes(root, spec->devices, "device", error))

@@ -13,6 +13,8 @@ typedef struct {
   GPtrArray *volumes;    /* of PlcVolume */
   GPtrArray *devices;    /* of PlcVolume: host device nodes, bound after the volumes */
   const char *lxcfs_dir; /* the daemon's mount, or NULL for --no-lxcfs */
+  const char *views_dir; /* the daemon's views of this container (containers/<id>), or NULL:
+                          * bound instead of lxcfs_dir's caller views when set */
   gboolean tty;          /* create /dev/console for the pty */
   gboolean userns;       /* in a new user namespace (overlay with userxattr) */
   const int *lower_fds;  /* idmapped clones of lower's layers (same order), or none */

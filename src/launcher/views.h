@@ -1,0 +1,22 @@
+/* proclensd's container views for the launcher's containers: registering a container in the
+ * daemon's registry, and finding its views directory under the daemon's mount. */
+#pragma once
+
+#include "cgroup_manager.h"
+
+#include <glib.h>
+#include <sys/types.h>
+
+/* The registry directory: $PROCLENS_REGISTRY, else proclensd's default. */
+const char *plc_views_registry(void);
+
+/* Registers container id (its cgroup, its init pid). A container without a cgroup is not
+ * registered (FALSE, no error). */
+gboolean plc_views_register(const char *id, const PlcCgroup *cg, pid_t pid, GError **error);
+
+/* Unregisters id; a container that was never registered is fine. */
+void plc_views_unregister(const char *id);
+
+/* <lxcfs_dir>/containers/<id> when the daemon serves views for id there, else NULL (an older
+ * daemon, LXCFS, or a caller that may not see containers/): then the caller views serve. */
+char *plc_views_dir(const char *lxcfs_dir, const char *id);
