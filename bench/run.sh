@@ -120,6 +120,7 @@ cleanup() {
       fusermount3 -u -z "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
     fi
   done
+  [ -n "$VIEW_SLEEP" ] && kill "$VIEW_SLEEP" 2>/dev/null && wait "$VIEW_SLEEP" 2>/dev/null
   # Anything the benchmark could not remove itself (e.g. it was killed): ours only.
   for d in /sys/fs/cgroup/*/"$CGPREFIX"-* /sys/fs/cgroup/"$CGPREFIX"-*; do
     [ -d "$d" ] || continue
@@ -166,8 +167,27 @@ start() {
 }
 
 PID_proclensd="" PID_lxcfs="" PID_null="" PID_nullst=""
-start proclensd "$TMP/proclensd" "$PROCLENSD" "$TMP/proclensd" || exit 1
+start proclensd "$TMP/proclensd" "$PROCLENSD" --registry "$TMP/registry" "$TMP/proclensd" || exit 1
 TARGETS=(-t native=/,noverify -t "proclensd=$TMP/proclensd,pid=$PID_proclensd")
+
+# A container view: a 300 MiB cgroup of our own with a sleeping task, registered, and its
+# directory bind-mounted as a container gets it (so opens do not walk containers/<name>).
+view_target() {
+  local cg=/sys/fs/cgroup/$CGPREFIX-view limit=memory.max
+  [ -e /sys/fs/cgroup/cgroup.controllers ] || { cg=/sys/fs/cgroup/memory/$CGPREFIX-view; limit=memory.limit_in_bytes; }
+  mkdir "$cg" && echo $((300 * 1048576)) >"$cg/$limit" || return 1
+  sleep 1000000 &
+  VIEW_SLEEP=$!
+  echo "$VIEW_SLEEP" >"$cg/cgroup.procs" || return 1
+  mkdir -p "$TMP/registry" "$TMP/view"
+  printf '[container]\ncgroup=/%s\npid=%s\n' "$CGPREFIX-view" "$VIEW_SLEEP" >"$TMP/registry/.view.tmp"
+  mv "$TMP/registry/.view.tmp" "$TMP/registry/view"
+  MOUNTS+=("$TMP/view")
+  mount --bind "$TMP/proclensd/containers/view" "$TMP/view" || return 1
+  TARGETS+=(-t "view=$TMP/view,pid=$PID_proclensd,noverify")
+}
+VIEW_SLEEP=""
+view_target || echo "run.sh: no container view target" >&2
 LXCFS_VERSION=""
 if [ $WANT_LXCFS = 1 ] && command -v lxcfs >/dev/null; then
   # Foreground, its own pidfile (not /run/lxcfs.pid), its own mountpoint.
