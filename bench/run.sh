@@ -100,6 +100,7 @@ BENCH_PID=""
 
 cleanup() {
   trap '' INT TERM HUP
+  umount -l "$TMP/view" 2>/dev/null
   if [ -n "$BENCH_PID" ] && kill -0 "$BENCH_PID" 2>/dev/null; then
     kill -TERM "$BENCH_PID" 2>/dev/null # it removes its own cgroups
     wait "$BENCH_PID" 2>/dev/null

@@ -294,14 +294,10 @@ list_container_dir(ContainerViews *cv, ViewContainer *c, const Node *dir, GPtrAr
     return pl_error_to_errno(error);
   for (guint i = 0; i < names->len; i++) {
     char *name = names->pdata[i];
-    gsize len = strlen(name);
-    gboolean is_dir = len > 0 && name[len - 1] == '/';
-    if (is_dir)
-      name[len - 1] = '\0';
-    if (*rel == '\0' && tree_child(root, name) != NULL)
-      continue;
-    g_autofree char *child = *rel == '\0' ? g_strdup(name) : g_strconcat(rel, "/", name, NULL);
-    add_entry(list, name, CV_INO(c->cid, tree_dyn_intern(cv->tree, root, child)), is_dir);
+    gboolean is_dir;
+    guint64 ino = tree_dyn_listed(cv->tree, root, rel, name, &is_dir);
+    if (ino != 0)
+      add_entry(list, name, CV_INO(c->cid, ino), is_dir);
   }
   return 0;
 }

@@ -414,16 +414,12 @@ fs_readdir_dyn(fuse_req_t req, const FsState *fs, const TreeNode *root, const ch
   off_t first = (off_t)nstatic;
   for (off_t i = MAX(off, first); i < first + (off_t)names->len; i++) {
     g_autofree char *name = g_strdup(names->pdata[i - first]);
-    gsize len = strlen(name);
-    gboolean is_dir = len > 0 && name[len - 1] == '/';
-    if (is_dir)
-      name[len - 1] = '\0';
-    /* A static child of the same name (online, ...) was listed already and wins. */
-    if (*rel == '\0' && tree_child(root, name) != NULL)
+    gboolean is_dir;
+    guint64 ino = tree_dyn_listed(fs->tree, root, rel, name, &is_dir);
+    if (ino == 0)
       continue;
-    g_autofree char *child = *rel == '\0' ? g_strdup(name) : g_strconcat(rel, "/", name, NULL);
     struct stat st;
-    tree_dyn_stat(fs->tree, tree_dyn_intern(fs->tree, root, child), is_dir, &st);
+    tree_dyn_stat(fs->tree, ino, is_dir, &st);
     if (!fs_add_dirent(req, buf, size, name, &st, i + 1))
       break;
   }

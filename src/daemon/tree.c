@@ -154,6 +154,21 @@ tree_dyn_intern(const Tree *tree, const TreeNode *root, const char *rel)
   return ino;
 }
 
+guint64
+tree_dyn_listed(const Tree *tree, const TreeNode *root, const char *rel, char *name,
+                gboolean *ret_is_dir)
+{
+  gsize len = strlen(name);
+  *ret_is_dir = len > 0 && name[len - 1] == '/';
+  if (*ret_is_dir)
+    name[len - 1] = '\0';
+  /* A static child of the same name (online, ...) is listed already and wins. */
+  if (*rel == '\0' && tree_child(root, name) != NULL)
+    return 0;
+  g_autofree char *child = *rel == '\0' ? g_strdup(name) : g_strconcat(rel, "/", name, NULL);
+  return tree_dyn_intern(tree, root, child);
+}
+
 const TreeDynNode *
 tree_dyn_get(const Tree *tree, guint64 ino)
 {

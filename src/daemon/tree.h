@@ -58,6 +58,10 @@ void tree_stat(const Tree *tree, const TreeNode *node, struct stat *ret_stat);
 /* The inode of the dynamic entry rel below root, interned on first use; 0 when the
  * table is full. */
 guint64 tree_dyn_intern(const Tree *tree, const TreeNode *root, const char *rel);
+/* One name that root's PlVdirOps.list gave for directory rel: strips the trailing '/' of a
+ * directory (*ret_is_dir) and interns it. 0 when a static child of root has that name. */
+guint64 tree_dyn_listed(const Tree *tree, const TreeNode *root, const char *rel, char *name,
+                        gboolean *ret_is_dir);
 /* The dynamic entry of ino, or NULL (entries are never freed while the tree lives). */
 const TreeDynNode *tree_dyn_get(const Tree *tree, guint64 ino);
 void tree_dyn_stat(const Tree *tree, guint64 ino, gboolean is_dir, struct stat *ret_stat);
