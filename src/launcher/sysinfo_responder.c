@@ -189,23 +189,49 @@ responder_thread(gpointer data)
   return NULL;
 }
 
-static int
-listen_at(const char *path, GError **error)
+/* The socket's address: its path, or, when that is longer than sun_path allows (a rootless
+ * state dir under a long $XDG_RUNTIME_DIR), the same file reached through an O_PATH descriptor
+ * of the state dir (*ret_dirfd, to close after bind/connect; -1 otherwise). */
+static gboolean
+socket_addr(const char *state_dir, struct sockaddr_un *addr, int *ret_dirfd, GError **error)
 {
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof addr.sun_path) {
-    plc_set_errno(error, ENAMETOOLONG, "socket %s", path);
-    return -1;
+  g_autofree char *path = g_build_filename(state_dir, PLC_SYSINFO_SOCKET, NULL);
+  memset(addr, 0, sizeof *addr);
+  addr->sun_family = AF_UNIX;
+  *ret_dirfd = -1;
+  if (strlen(path) < sizeof addr->sun_path) {
+    strcpy(addr->sun_path, path);
+    return TRUE;
   }
-  strcpy(addr.sun_path, path);
+  *ret_dirfd = open(state_dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (*ret_dirfd < 0) {
+    plc_set_errno(error, errno, "open %s", state_dir);
+    return FALSE;
+  }
+  g_snprintf(addr->sun_path, sizeof addr->sun_path, "/proc/self/fd/%d/" PLC_SYSINFO_SOCKET,
+             *ret_dirfd);
+  return TRUE;
+}
+
+static int
+listen_at(const char *state_dir, const char *path, GError **error)
+{
+  struct sockaddr_un addr;
+  int dirfd;
+  if (!socket_addr(state_dir, &addr, &dirfd, error))
+    return -1;
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0) {
     plc_set_errno(error, errno, "socket");
+    if (dirfd >= 0)
+      close(dirfd);
     return -1;
   }
   unlink(path);
-  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || chmod(path, 0600) < 0 ||
-      listen(fd, 64) < 0) {
+  int r = bind(fd, (struct sockaddr *)&addr, sizeof addr);
+  if (dirfd >= 0)
+    close(dirfd);
+  if (r < 0 || chmod(path, 0600) < 0 || listen(fd, 64) < 0) {
     plc_set_errno(error, errno, "listen on %s", path);
     close(fd);
     return -1;
@@ -223,7 +249,7 @@ plc_sysinfo_responder_start(const char *cgroup_root, const char *state_dir, int 
     close(listener);
     return NULL;
   }
-  int server = listen_at(path, error);
+  int server = listen_at(state_dir, path, error);
   int wake = server < 0 ? -1 : eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake < 0) {
     if (server >= 0) {
@@ -273,16 +299,17 @@ plc_sysinfo_responder_answered(PlcSysinfoResponder *r)
 int
 plc_sysinfo_connect(const char *state_dir, GError **error)
 {
-  g_autofree char *path = g_build_filename(state_dir, PLC_SYSINFO_SOCKET, NULL);
-  struct sockaddr_un addr = {.sun_family = AF_UNIX};
-  if (strlen(path) >= sizeof addr.sun_path) {
-    plc_set_errno(error, ENAMETOOLONG, "socket %s", path);
+  struct sockaddr_un addr;
+  int dirfd;
+  if (!socket_addr(state_dir, &addr, &dirfd, error))
     return -1;
-  }
-  strcpy(addr.sun_path, path);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
-    plc_set_errno(error, errno, "connect to the container's monitor at %s", path);
+  gboolean ok = fd >= 0 && connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0;
+  int saved = errno;
+  if (dirfd >= 0)
+    close(dirfd);
+  if (!ok) {
+    plc_set_errno(error, saved, "connect to the container's monitor in %s", state_dir);
     if (fd >= 0)
       close(fd);
     return -1;

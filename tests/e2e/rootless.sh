@@ -103,6 +103,12 @@ check_eq "the upper layer's file belongs to the user" "$TUID:$TGID" "$(stat -c %
 check_eq "the lower rootfs is unchanged" "$LOWER_BEFORE" "$(lower_sum)"
 urun inspect -f '{{.HostConfig.UsernsMode}} {{json .HostConfig.UidMap}} {{json .Cgroup.Paths}}' "$C"
 check_eq "inspect: auto, the maps, no cgroup" "auto [\"0:$TUID:1\",\"1:$SUB:65535\"] []" "$(tr -d ' ' <"$OUT" | sed 's/auto/auto /; s/\]\[/] [/')"
+# (This state dir's socket path is longer than a unix socket address: reached through a fd.)
+urun inspect -f '{{.State.Sysinfo}}' "$C"
+check_eq "sysinfo(2) is served by the user's monitor" served "$(cat "$OUT")"
+urun exec "$C" sh -c 'uptime; cat /proc/uptime'
+check_eq "exec: uptime (sysinfo) is the container's, as /proc/uptime (the daemon's)" \
+  "$(awk 'NR == 2 { print int($1 / 60) }' "$OUT")" "$(sed -n '1s/.*up \([0-9]*\) min.*/\1/p' "$OUT")"
 urun rm -f "$C"
 check_eq "rm -f as the user" 0 "$RC"
 check "its state is gone" test ! -e "$USTATE/$C"
@@ -133,6 +139,8 @@ if cg_is_v2; then
   check_eq "pids.max is applied" 50 "$(cat "$DEL/proclens/$D/pids.max" 2>/dev/null)"
   durun exec "$D" head -n 1 /proc/meminfo
   check_eq "meminfo inside shows the limit" "MemTotal: 307200 kB" "$(tr -s ' ' <"$OUT")"
+  durun exec "$D" free
+  check_eq "free (sysinfo(2)) too" 307200 "$(awk '$1 == "Mem:" { print $2 }' "$OUT")"
   urun rm -f "$D"
   check "rm removes its cgroup" test ! -e "$DEL/proclens/$D"
 else
