@@ -16,6 +16,8 @@ packages=(
   fuse3
   # tests: real clients, a busybox rootfs, and LXCFS as the reference
   procps busybox-static util-linux perl lxcfs
+  # tests/e2e/clients.sh: more real clients (htop on a tmux terminal, python3, node, a JVM)
+  htop tmux python3 nodejs openjdk-17-jre-headless
   # tests/packaging: the OCI hook under runc, the .deb build, the Kubernetes YAML, man(1)
   runc debhelper dpkg-dev python3-yaml man-db
   # tests: real OCI layouts and docker-save archives, built offline

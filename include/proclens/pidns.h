@@ -17,7 +17,12 @@ gboolean pl_proc_stat_starttime(const char *stat_text, guint64 *ret_ticks);
 /* The inode of a namespace link's target ("pid:[4026531836]"). */
 gboolean pl_ns_link_inode(const char *link, guint64 *ret_inode);
 
-/* Finds the init of pid's pid namespace and its start time. *ret_host is TRUE (and the
+/* The boot time offset of a /proc/PID/timens_offsets text, in nanoseconds (negative: the
+ * namespace's CLOCK_BOOTTIME is behind the host's). FALSE when it has no boottime line. */
+gboolean pl_timens_boottime_offset(const char *text, gint64 *ret_offset_ns);
+
+/* Finds the init of pid's pid namespace and its start time (or, when init sits in a time
+ * namespace whose boot clock started before it, when that clock read zero). *ret_host is TRUE (and the
  * start time 0) when pid shares the pid namespace of <proc_root>/self (the daemon's: it
  * runs in the host's), or when its namespace cannot be inspected. Uses
  * ioctl(NS_GET_TGID_FROM_PIDNS) where the kernel has it, else scans <proc_root>/ * /status for

@@ -718,6 +718,8 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
     plc_set_errno(error, errno, "socketpair");
     goto fail;
   }
+  if (!cfg->no_time_ns && !plc_ns_time_from_now(error))
+    goto fail;
   r->pid = plc_ns_clone(plc_ns_clone_flags(cfg->net_host, cfg->uid_map->len > 0));
   if (r->pid < 0) {
     plc_set_errno(error, errno, "create the container's namespaces (clone3)");

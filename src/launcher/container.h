@@ -43,6 +43,7 @@ typedef struct {
   GArray *uid_map, *gid_map; /* of PlcIdMap; empty with "host", filled at start with "auto" */
   gboolean no_limits;        /* --no-limits: no cgroup at all */
   char *cgroup_parent;       /* rootless: the delegated cgroup for proclens/<id>; NULL: root */
+  gboolean no_time_ns;       /* --no-time-ns: CLOCK_BOOTTIME stays the host's */
 } PlcConfig;
 
 PlcConfig *plc_config_new(void);

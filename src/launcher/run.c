@@ -35,8 +35,9 @@ static const char run_description[] =
     "docker: the Entrypoint stays and COMMAND replaces its Cmd; -e adds to and overrides\n"
     "its Env; -w and -u override its WorkingDir and User.\n"
     "\n"
-    "The container gets new pid, mount, uts, ipc and cgroup namespaces (and a network\n"
-    "namespace with only loopback, unless --network host); a cgroup proclens/<id> with\n"
+    "The container gets new pid, mount, uts, ipc, cgroup and time namespaces (the boot\n"
+    "clock starts with the container; and a network namespace with only loopback,\n"
+    "unless --network host); a cgroup proclens/<id> with\n"
     "the limits given; a fresh /proc with proclensd's files bound over their namesakes\n"
     "(everything the mount serves under proc/ and sys/devices/system/cpu/); read-only\n"
     "/sys; a minimal /dev; generated /etc/hostname, /etc/hosts and /etc/resolv.conf.\n"
@@ -65,7 +66,7 @@ typedef struct {
   char *network, *lxcfs_dir, *userns;
   char **env, **volumes, **uidmaps, **gidmaps;
   char *blkio_weight, **throttle[PLC_THROTTLE_KINDS], **devices; /* disk options */
-  gboolean detach, rm, interactive, tty, no_lxcfs, init, no_sysinfo, no_limits;
+  gboolean detach, rm, interactive, tty, no_lxcfs, init, no_sysinfo, no_limits, no_time_ns;
 } RunOpts;
 
 static void
@@ -310,6 +311,7 @@ build_config(RunOpts *o, int argc, char **argv, GError **error)
   if (!disk_options(o, cfg, error) || !plc_rootless_prepare(cfg, o->userns, o->no_limits, error))
     return NULL;
   cfg->no_sysinfo = o->no_sysinfo;
+  cfg->no_time_ns = o->no_time_ns;
   if (!cfg->no_sysinfo && !plc_seccomp_notify_supported()) {
     /* Said once, here; the container runs with the host's sysinfo(2). */
     fprintf(stderr, "proclens run: warning: this kernel has no seccomp user notification "
@@ -479,6 +481,8 @@ plc_cmd_run(int argc, char **argv)
        "No cgroup (rootless without a delegated cgroup v2 tree)", NULL},
       {"no-sysinfo", 0, 0, G_OPTION_ARG_NONE, &o.no_sysinfo,
        "Do not intercept sysinfo(2) (free, os.totalmem() then show the host's memory)", NULL},
+      {"no-time-ns", 0, 0, G_OPTION_ARG_NONE, &o.no_time_ns,
+       "No time namespace: CLOCK_BOOTTIME shows the host's uptime", NULL},
       {NULL}};
 
   if (!plc_cli_parse("run", "ROOTFS|IMAGE [COMMAND [ARG...]]", "Run a command in a new container.",

@@ -1,9 +1,11 @@
 /* The init of a caller's pid namespace and when it started, cached by namespace inode. */
 #include "proclens/pidns.h"
 #include "proclens/error.h"
+#include "proclens/cpu_views.h"
 #include "proclens/fileio.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -93,6 +95,25 @@ pl_ns_link_inode(const char *link, guint64 *ret_inode)
   return TRUE;
 }
 
+gboolean
+pl_timens_boottime_offset(const char *text, gint64 *ret_offset_ns)
+{
+  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+  for (char **l = lines; *l; l++) {
+    char clock[16];
+    long long sec;
+    unsigned long nsec;
+    /* "boottime <sec> <nsec>" (names since Linux 5.7; 5.6 printed the clock id, 7) */
+    if (sscanf(*l, "%15s %lld %lu", clock, &sec, &nsec) != 3 || nsec >= G_USEC_PER_SEC * 1000UL)
+      continue;
+    if (strcmp(clock, "boottime") == 0 || strcmp(clock, "7") == 0) {
+      *ret_offset_ns = (gint64)sec * G_GINT64_CONSTANT(1000000000) + (gint64)nsec;
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
 /* pid 0 stands for the daemon itself ("self"). */
 static gboolean
 ns_inode_of(const char *proc_root, pid_t pid, guint64 *ret_inode)
@@ -113,6 +134,29 @@ starttime_of(const char *proc_root, pid_t pid, guint64 *ret_ticks)
   g_autofree char *path = g_strdup_printf("%s/%d/stat", proc_root, (int)pid);
   g_autofree char *text = NULL;
   return pl_read_file(path, &text, NULL, NULL) && pl_proc_stat_starttime(text, ret_ticks);
+}
+
+/* When the clock of init's time namespace reads zero, in ticks since the host's boot: a
+ * container started with its own time namespace (proclens run) counts its CLOCK_BOOTTIME,
+ * and the kernel its processes' start times, from there, so uptime must too. FALSE for
+ * init in the host's time namespace (or one without a negative boot time offset). */
+static gboolean
+timens_zero_of(const char *proc_root, pid_t init, guint64 *ret_ticks)
+{
+  g_autofree char *mine = g_strdup_printf("%s/%d/ns/time", proc_root, (int)init);
+  g_autofree char *children = g_strdup_printf("%s/%d/ns/time_for_children", proc_root, (int)init);
+  g_autofree char *offsets = g_strdup_printf("%s/%d/timens_offsets", proc_root, (int)init);
+  g_autofree char *a = g_file_read_link(mine, NULL);
+  g_autofree char *b = g_file_read_link(children, NULL);
+  g_autofree char *text = NULL;
+  gint64 offset;
+  /* timens_offsets describes the namespace of init's children: the same as its own
+   * unless init unshared another one. */
+  if (a == NULL || g_strcmp0(a, b) != 0 || !pl_read_file(offsets, &text, NULL, NULL) ||
+      !pl_timens_boottime_offset(text, &offset) || offset >= 0)
+    return FALSE;
+  *ret_ticks = (guint64)(-offset) / (G_GUINT64_CONSTANT(1000000000) / PL_USER_HZ);
+  return TRUE;
 }
 
 /* Fast path: the kernel translates pid 1 of the namespace into ours. */
@@ -215,6 +259,9 @@ pl_pidns_init_start(PlPidnsCache *cache, const char *proc_root, pid_t pid, guint
     pl_set_errno(error, ESRCH, "init of the pid namespace of %d", (int)pid);
     return FALSE;
   }
+  guint64 zero;
+  if (timens_zero_of(proc_root, init, &zero) && zero <= info.start_ticks)
+    info.start_ticks = zero;
   g_mutex_lock(&shard->lock);
   if (g_hash_table_size(shard->map) >= MAX_PER_SHARD)
     g_hash_table_remove_all(shard->map);

@@ -3,6 +3,7 @@
 #include "proclens/context.h"
 #include "proclens/error.h"
 #include "proclens/loadavg.h"
+#include "proclens/pidns.h"
 #include "proclens/vfiles.h"
 
 #include <errno.h>
@@ -115,20 +116,35 @@ START_TEST(stat_counters_grow)
 }
 END_TEST
 
-/* pid 105 lives in a pid namespace whose init (pid 110) started 500 s after boot. */
+/* pid 105 lives in a pid namespace whose init (pid 110) started 500 s after boot, in a
+ * time namespace whose boot clock read zero at 499.50 s (offset -500 s + 0.5 s): the
+ * container counts from there, as its CLOCK_BOOTTIME and its processes' start times do. */
 START_TEST(uptime_and_btime_in_a_pid_namespace)
 {
   g_autoptr(PlContext) ctx = context_for(kinds[_i]);
   g_autofree char *up = produce(ctx, pl_produce_uptime, 105);
-  /* 500.50 s at half a CPU, 5 s used: 245.25 s idle, as stat's counter says. */
-  ck_assert_str_eq(up, "500.50 245.25\n");
+  /* 501.00 s at half a CPU, 5 s used: 245.50 s idle, as stat's counter says. */
+  ck_assert_str_eq(up, "501.00 245.50\n");
   g_autofree char *stat = produce(ctx, pl_produce_stat, 105);
-  ck_assert_ptr_nonnull(strstr(stat, "\nbtime 1700000500\n"));
+  ck_assert_ptr_nonnull(strstr(stat, "\nbtime 1700000499\n"));
   /* The host's pid namespace: the host's uptime. */
   g_autofree char *host_ns = produce(ctx, pl_produce_uptime, 100);
   ck_assert(g_str_has_prefix(host_ns, "1000.50 "));
   g_autofree char *root = produce(ctx, pl_produce_uptime, 104);
   ck_assert_str_eq(root, "1000.50 3000.25\n");
+}
+END_TEST
+
+START_TEST(timens_offsets_parse)
+{
+  gint64 ns = 0;
+  ck_assert(pl_timens_boottime_offset("monotonic 0 0\nboottime -500 500000000\n", &ns));
+  ck_assert_int_eq(ns, G_GINT64_CONSTANT(-499500000000));
+  ck_assert(pl_timens_boottime_offset("1 5 0\n7 -12 0\n", &ns)); /* Linux 5.6: clock ids */
+  ck_assert_int_eq(ns, G_GINT64_CONSTANT(-12000000000));
+  ck_assert(!pl_timens_boottime_offset("monotonic 0 0\n", &ns));
+  ck_assert(!pl_timens_boottime_offset("boottime 1 2000000000\n", &ns));
+  ck_assert(!pl_timens_boottime_offset("", &ns));
 }
 END_TEST
 
@@ -322,6 +338,7 @@ main(void)
   tcase_add_test(tc, stat_from_usage_percpu);
   tcase_add_loop_test(tc, stat_counters_grow, 0, n);
   tcase_add_loop_test(tc, uptime_and_btime_in_a_pid_namespace, 0, n);
+  tcase_add_test(tc, timens_offsets_parse);
   tcase_add_loop_test(tc, cpu_ranges, 0, n);
   tcase_add_loop_test(tc, vanished_caller, 0, n);
   tcase_add_loop_test(tc, loadavg_of_a_container, 0, n);

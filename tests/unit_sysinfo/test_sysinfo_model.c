@@ -134,9 +134,10 @@ START_TEST(time_matches_uptime_and_loadavg)
   struct sysinfo info;
   g_autoptr(GError) error = NULL;
 
-  /* pid 105: a pid namespace whose init started 500 s after boot; cgroup /box with 3 tasks. */
+  /* pid 105: a pid namespace whose init started 500 s after boot, in a time namespace
+   * whose boot clock read zero at 499.5 s; cgroup /box with 3 tasks. */
   ck_assert_msg(pl_sysinfo_time(ctx, 105, &info, &error), "%s", error ? error->message : "?");
-  ck_assert_int_eq(info.uptime, 500);
+  ck_assert_int_eq(info.uptime, 501);
   g_autofree char *up = produce(ctx, pl_produce_uptime, 105);
   ck_assert_int_eq(info.uptime, (long)g_ascii_strtod(up, NULL));
   g_autofree char *avg = produce(ctx, pl_produce_loadavg, 105);
