@@ -36,9 +36,10 @@ void pl_render_uptime(guint64 uptime_cs, guint64 idle_cs, GString *out);
 /* online/possible/present: "0-(n-1)\n" (or "0\n"). */
 void pl_render_cpu_range(guint n, GString *out);
 
-/* A host sysfs CPU file as the container sees it: CPU lists (*_list, and at the top of
- * sys/devices/system/cpu also offline, isolated, nohz_full, enabled) and CPU masks
- * (thread_siblings, shared_cpu_map, ...) keep only visible CPUs, renumbered; every other
+/* A host sysfs CPU file as the container sees it: CPU lists (*_list, a NUMA node's cpulist,
+ * and at the top of sys/devices/system/cpu also offline, isolated, nohz_full, enabled) and
+ * CPU masks (thread_siblings, shared_cpu_map, a node's cpumap, ...) keep only visible CPUs,
+ * renumbered; every other
  * file is the host's text. name is the file's base name; top_level tells whether it sits
  * directly in sys/devices/system/cpu (where cpuN/online, a flag, is not). */
 void pl_render_sysfs_cpu_file(const char *name, gboolean top_level, const char *host_text,

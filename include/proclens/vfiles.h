@@ -65,3 +65,5 @@ gboolean pl_produce_cpu_present(const PlContext *ctx, pid_t pid, GString *out, G
 
 /* sys/devices/system/cpu: cpuN/ for the caller's visible CPUs (vfile_sysfs_cpu.c). */
 extern const PlVdirOps pl_cpu_sysfs_dir;
+/* sys/devices/system/node: the host's, node CPU lists renumbered (vfile_sysfs_cpu.c). */
+extern const PlVdirOps pl_node_sysfs_dir;

@@ -718,20 +718,27 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
     plc_set_errno(error, errno, "socketpair");
     goto fail;
   }
-  if (!cfg->no_time_ns && !plc_ns_time_from_now(error))
+  int own_time = -1;
+  if (!cfg->no_time_ns && !plc_ns_time_for_children(&own_time, error))
     goto fail;
   r->pid = plc_ns_clone(plc_ns_clone_flags(cfg->net_host, cfg->uid_map->len > 0));
-  if (r->pid < 0) {
-    plc_set_errno(error, errno, "create the container's namespaces (clone3)");
-    goto fail;
-  }
   if (r->pid == 0) {
+    if (own_time >= 0)
+      close(own_time);
     close(sv[0]);
     container_init(cfg, state_dir, sv[1], stdio, &old_mask);
+  }
+  if (r->pid < 0) {
+    int saved = errno;
+    plc_ns_time_restore(own_time, NULL);
+    plc_set_errno(error, saved, "create the container's namespaces (clone3)");
+    goto fail;
   }
   close(sv[1]);
   sv[1] = -1;
   plc_undo_push(undo, "kill the container's init", undo_child, GINT_TO_POINTER(r->pid), NULL);
+  if (!plc_ns_time_restore(own_time, error))
+    goto fail;
 
   if (!plc_cgroup_add_pid(r->cgroup, r->pid, error))
     goto fail;

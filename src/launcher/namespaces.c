@@ -38,14 +38,17 @@ plc_ns_clone(int flags)
 }
 
 gboolean
-plc_ns_time_from_now(GError **error)
+plc_ns_time_for_children(int *ret_own_fd, GError **error)
 {
   struct timespec now;
 
+  *ret_own_fd = -1;
+  int own = open("/proc/self/ns/time", O_RDONLY | O_CLOEXEC);
+  if (own < 0)
+    return TRUE; /* no time namespaces (Linux < 5.6): the container keeps the host's clock */
   if (unshare(CLONE_NEWTIME) < 0) {
-    if (errno == EINVAL)
-      return TRUE; /* no CONFIG_TIME_NS: the container keeps the host's clocks */
     plc_set_errno(error, errno, "unshare the time namespace");
+    close(own);
     return FALSE;
   }
   /* The offsets apply to the namespace our children will enter, and only until the first
@@ -55,6 +58,23 @@ plc_ns_time_from_now(GError **error)
       g_strdup_printf("%d -%lld 0\n", CLOCK_BOOTTIME, (long long)now.tv_sec);
   if (!plc_write_file("/proc/self/timens_offsets", offsets, error)) {
     g_prefix_error(error, "set the time namespace's boot time: ");
+    plc_ns_time_restore(own, NULL);
+    return FALSE;
+  }
+  *ret_own_fd = own;
+  return TRUE;
+}
+
+gboolean
+plc_ns_time_restore(int own_fd, GError **error)
+{
+  if (own_fd < 0)
+    return TRUE;
+  int r = setns(own_fd, CLONE_NEWTIME);
+  int saved = errno;
+  close(own_fd);
+  if (r < 0) {
+    plc_set_errno(error, saved, "return to the launcher's time namespace");
     return FALSE;
   }
   return TRUE;

@@ -14,9 +14,15 @@ pid_t plc_ns_clone(int flags);
 
 /* A new time namespace for the children forked from now on, its CLOCK_BOOTTIME (and the
  * kernel's own /proc/uptime and process start times there) counting from now, so a client
- * that asks the clock rather than /proc/uptime sees the container's uptime too. Does
- * nothing, and succeeds, on a kernel without time namespaces (Linux < 5.6). */
-gboolean plc_ns_time_from_now(GError **error);
+ * that asks the clock rather than /proc/uptime sees the container's uptime too. Gives a
+ * descriptor of the caller's own time namespace for plc_ns_time_restore() once the child
+ * exists (-1, and success, on a kernel without time namespaces: Linux < 5.6). */
+gboolean plc_ns_time_for_children(int *ret_own_fd, GError **error);
+
+/* Makes the caller's later children and threads share its own time namespace again (the
+ * kernel refuses to create a thread while the two differ) and closes own_fd (-1: nothing).
+ * The caller must be single-threaded. */
+gboolean plc_ns_time_restore(int own_fd, GError **error);
 
 /* Sets IFF_UP on "lo" in the current network namespace. */
 gboolean plc_ns_loopback_up(GError **error);

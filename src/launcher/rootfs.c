@@ -340,14 +340,16 @@ setup_sys(const char *root, const char *lxcfs_dir, GError **error)
     return FALSE;
   if (!setup_cgroupfs(sys, error))
     return FALSE;
-  if (lxcfs_dir) {
-    /* The whole directory, as LXCFS: its listing depends on the reader (cpuN/ only for the
-     * container's CPUs), which file-by-file binds over sysfs could not hide. */
-    g_autofree char *served = g_build_filename(lxcfs_dir, "sys/devices/system/cpu", NULL);
-    g_autofree char *cpu = g_build_filename(sys, "devices/system/cpu", NULL);
-    if (g_file_test(served, G_FILE_TEST_IS_DIR) && g_file_test(cpu, G_FILE_TEST_IS_DIR) &&
-        !bind_mount(served, cpu, FALSE, error)) {
-      g_prefix_error(error, "bind the daemon's CPU directory: ");
+  /* Whole directories, as LXCFS: their listings depend on the reader (cpuN/ only for the
+   * container's CPUs), which file-by-file binds over sysfs could not hide; the node
+   * directory's CPU lists are the container's too. */
+  static const char *const dirs[] = {"devices/system/cpu", "devices/system/node", NULL};
+  for (gsize i = 0; lxcfs_dir && dirs[i]; i++) {
+    g_autofree char *served = g_build_filename(lxcfs_dir, "sys", dirs[i], NULL);
+    g_autofree char *target = g_build_filename(sys, dirs[i], NULL);
+    if (g_file_test(served, G_FILE_TEST_IS_DIR) && g_file_test(target, G_FILE_TEST_IS_DIR) &&
+        !bind_mount(served, target, FALSE, error)) {
+      g_prefix_error(error, "bind the daemon's directory sys/%s: ", dirs[i]);
       return FALSE;
     }
   }

@@ -1,7 +1,9 @@
 /* sys/devices/system/cpu: cpuN/ for the caller's visible CPUs, renumbered, each showing
  * the host's directory of the CPU it maps to; the host's other entries (cpufreq/,
  * kernel_max, offline, ...) pass through, CPU lists renumbered. Symlinks are left out.
- * With this, the whole directory can be bind-mounted (lscpu, _NPROCESSORS_CONF). */
+ * With this, the whole directory can be bind-mounted (lscpu, _NPROCESSORS_CONF).
+ * sys/devices/system/node: the host's, each nodeN/cpulist and cpumap in the caller's CPU
+ * numbering (lscpu's "NUMA node0 CPU(s)", libnuma). */
 #include "proclens/caller_cpu.h"
 #include "proclens/cpu_views.h"
 #include "proclens/error.h"
@@ -31,6 +33,19 @@ is_cpu_name(const char *name)
   return TRUE;
 }
 
+/* No empty, "." or ".." component: a path stays inside the host directory it names. */
+static gboolean
+rel_is_plain(char **parts, const char *rel, GError **error)
+{
+  for (char **p = parts; *p != NULL; p++) {
+    if (**p == '\0' || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0) {
+      pl_set_errno(error, ENOENT, "%s", rel);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static char *
 host_cpu_dir(const PlContext *ctx)
 {
@@ -46,12 +61,8 @@ resolve(const PlContext *ctx, const PlCpuView *view, const char *rel, char **ret
   g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
   guint64 index;
 
-  for (char **p = parts; *p != NULL; p++) {
-    if (**p == '\0' || strcmp(*p, ".") == 0 || strcmp(*p, "..") == 0) {
-      pl_set_errno(error, ENOENT, "%s", rel);
-      return FALSE;
-    }
-  }
+  if (!rel_is_plain(parts, rel, error))
+    return FALSE;
   if (!is_cpu_name(parts[0])) {
     g_autofree char *top = host_cpu_dir(ctx);
     *ret_host_path = g_build_filename(top, rel, NULL);
@@ -96,6 +107,9 @@ sysfs_lookup(const PlContext *ctx, pid_t pid, const char *rel, gboolean *ret_is_
   return host_kind(path, ret_is_dir, error);
 }
 
+static gboolean list_host_dir(const char *path, gboolean skip_cpus, GPtrArray *ret_names,
+                              GError **error);
+
 static gboolean
 sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_names, GError **error)
 {
@@ -111,6 +125,14 @@ sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_name
   } else if (!resolve(ctx, &caller.view, rel, &path, error)) {
     return FALSE;
   }
+  /* At the top, the host's CPUs are left out: the caller's are listed above. */
+  return list_host_dir(path, *rel == '\0', ret_names, error);
+}
+
+/* Appends the directories ("name/") and regular files of a host directory, sorted. */
+static gboolean
+list_host_dir(const char *path, gboolean skip_cpus, GPtrArray *ret_names, GError **error)
+{
   g_autoptr(GError) local = NULL;
   g_autoptr(GDir) dir = g_dir_open(path, 0, &local);
   if (dir == NULL) {
@@ -119,8 +141,8 @@ sysfs_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_name
   }
   guint first = ret_names->len;
   for (const char *name; (name = g_dir_read_name(dir)) != NULL;) {
-    if (*rel == '\0' && is_cpu_name(name))
-      continue; /* the host's CPUs: the caller's are listed above */
+    if (skip_cpus && is_cpu_name(name))
+      continue;
     g_autofree char *child = g_build_filename(path, name, NULL);
     gboolean is_dir;
     if (host_kind(child, &is_dir, NULL))
@@ -153,4 +175,49 @@ const PlVdirOps pl_cpu_sysfs_dir = {
     .lookup = sysfs_lookup,
     .list = sysfs_list,
     .read = sysfs_read,
+};
+
+/* "node0/cpulist" -> the host's sys/devices/system/node/node0/cpulist. */
+static char *
+node_path(const PlContext *ctx, const char *rel, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit(rel, "/", -1);
+  if (*rel != '\0' && !rel_is_plain(parts, rel, error))
+    return NULL;
+  return g_build_filename(ctx->sys_root, "devices/system/node", rel, NULL);
+}
+
+static gboolean
+node_lookup(const PlContext *ctx, pid_t pid, const char *rel, gboolean *ret_is_dir, GError **error)
+{
+  g_autofree char *path = node_path(ctx, rel, error);
+  return path != NULL && host_kind(path, ret_is_dir, error);
+}
+
+static gboolean
+node_list(const PlContext *ctx, pid_t pid, const char *rel, GPtrArray *ret_names, GError **error)
+{
+  g_autofree char *path = node_path(ctx, rel, error);
+  return path != NULL && list_host_dir(path, FALSE, ret_names, error);
+}
+
+static gboolean
+node_read(const PlContext *ctx, pid_t pid, const char *rel, GString *out, GError **error)
+{
+  g_auto(PlCallerCpu) caller = {0};
+  g_autofree char *path = node_path(ctx, rel, error);
+  g_autofree char *text = NULL;
+
+  if (path == NULL || !pl_caller_cpu(ctx, pid, &caller, error) ||
+      !pl_read_file(path, &text, NULL, error))
+    return FALSE;
+  g_autofree char *base = g_path_get_basename(path);
+  pl_render_sysfs_cpu_file(base, FALSE, text, &caller.view, out);
+  return TRUE;
+}
+
+const PlVdirOps pl_node_sysfs_dir = {
+    .lookup = node_lookup,
+    .list = node_list,
+    .read = node_read,
 };

@@ -18,6 +18,7 @@ const PlVfile pl_vfiles[] = {
     {.path = "sys/devices/system/cpu/online", .produce = pl_produce_cpu_online},
     {.path = "sys/devices/system/cpu/possible", .produce = pl_produce_cpu_possible},
     {.path = "sys/devices/system/cpu/present", .produce = pl_produce_cpu_present},
+    {.path = "sys/devices/system/node", .dir = &pl_node_sysfs_dir},
     {.path = NULL},
 };
 

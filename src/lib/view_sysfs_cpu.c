@@ -3,10 +3,11 @@
 
 #include <string.h>
 
-/* Files holding a CPU bitmap (%*pb) rather than a list (%*pbl). */
+/* Files holding a CPU bitmap (%*pb) rather than a list (%*pbl); cpumap and cpulist are
+ * a NUMA node's (sys/devices/system/node/nodeN/). */
 static const char *const mask_files[] = {
     "core_cpus",    "core_siblings", "die_cpus",        "package_cpus",   "thread_siblings",
-    "cluster_cpus", "book_siblings", "drawer_siblings", "shared_cpu_map", NULL,
+    "cluster_cpus", "book_siblings", "drawer_siblings", "shared_cpu_map", "cpumap", NULL,
 };
 
 /* CPU lists directly in sys/devices/system/cpu (online/possible/present are files of
@@ -18,8 +19,8 @@ pl_render_sysfs_cpu_file(const char *name, gboolean top_level, const char *host_
                          const PlCpuView *view, GString *out)
 {
   PlCpuSet host_set, shown;
-  gboolean is_list =
-      g_str_has_suffix(name, "_list") || (top_level && g_strv_contains(top_level_lists, name));
+  gboolean is_list = g_str_has_suffix(name, "_list") || strcmp(name, "cpulist") == 0 ||
+                     (top_level && g_strv_contains(top_level_lists, name));
 
   if (is_list && pl_cpuset_parse_list(host_text, &host_set)) {
     pl_cpuset_renumber(&host_set, &view->visible, &shown);

@@ -129,6 +129,7 @@ clients_checks() {
 
   check_eq "lscpu: CPU(s) 1" 1 "$(_f lscpu | awk -F: '$1 == "CPU(s)" { gsub(/ /, "", $2); print $2 }')"
   check_eq "lscpu: On-line CPU(s) list 0" 0 "$(_f lscpu | awk -F: '$1 == "On-line CPU(s) list" { gsub(/ /, "", $2); print $2 }')"
+  check_eq "lscpu: NUMA node0 CPU(s) 0 (node's cpumap)" 0 "$(_f lscpu | awk -F: '$1 == "NUMA node0 CPU(s)" { gsub(/ /, "", $2); print $2 }')"
 
   # htop's header: "CPU[...]" for a single CPU ("0[", "1[" ... for several), "Mem[...used/total]".
   check_eq "htop: one CPU meter" "CPU" "$(_f htop | grep -oE '(^| )(CPU|[0-9]+)\[' | tr -d ' [' | sort -u | tr '\n' ' ' | sed 's/ $//')"
