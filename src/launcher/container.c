@@ -729,9 +729,9 @@ plc_container_start(PlcConfig *cfg, int *ret_exit_code, GError **error)
     container_init(cfg, state_dir, sv[1], stdio, &old_mask);
   }
   if (r->pid < 0) {
-    int saved = errno;
+    int clone_errno = errno;
     plc_ns_time_restore(own_time, NULL);
-    plc_set_errno(error, saved, "create the container's namespaces (clone3)");
+    plc_set_errno(error, clone_errno, "create the container's namespaces (clone3)");
     goto fail;
   }
   close(sv[1]);

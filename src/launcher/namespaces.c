@@ -47,8 +47,11 @@ plc_ns_time_for_children(int *ret_own_fd, GError **error)
   if (own < 0)
     return TRUE; /* no time namespaces (Linux < 5.6): the container keeps the host's clock */
   if (unshare(CLONE_NEWTIME) < 0) {
-    plc_set_errno(error, errno, "unshare the time namespace");
+    int saved = errno;
     close(own);
+    if (saved == EPERM)
+      return TRUE; /* rootless: the container keeps the host's clock */
+    plc_set_errno(error, saved, "unshare the time namespace");
     return FALSE;
   }
   /* The offsets apply to the namespace our children will enter, and only until the first
@@ -101,28 +104,54 @@ plc_ns_loopback_up(GError **error)
   return TRUE;
 }
 
-/* Joins pid's user namespace when it is not ours, and becomes its root: the kernel wants the
- * owning user namespace first, so that the others can be joined with its capabilities. */
+/* Joins pid's namespace NAME unless it already is ours (*ret_joined tells). A missing link
+ * fails unless missing_ok. */
 static gboolean
-join_userns(pid_t pid, GError **error)
+join_if_other(pid_t pid, const char *name, int type, gboolean missing_ok, gboolean *ret_joined,
+              GError **error)
 {
-  g_autofree char *path = g_strdup_printf("/proc/%d/ns/user", (int)pid);
+  g_autofree char *path = g_strdup_printf("/proc/%d/ns/%s", (int)pid, name);
+  g_autofree char *self = g_strdup_printf("/proc/self/ns/%s", name);
   struct stat mine, theirs;
-  if (stat("/proc/self/ns/user", &mine) < 0 || stat(path, &theirs) < 0) {
+  *ret_joined = FALSE;
+  if (stat(self, &mine) < 0 || stat(path, &theirs) < 0) {
+    if (missing_ok && errno == ENOENT)
+      return TRUE;
     plc_set_errno(error, errno, "stat %s", path);
     return FALSE;
   }
   if (mine.st_ino == theirs.st_ino && mine.st_dev == theirs.st_dev)
     return TRUE;
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || setns(fd, CLONE_NEWUSER) < 0) {
-    plc_set_errno(error, errno, "join the user namespace of pid %d", (int)pid);
+  if (fd < 0 || setns(fd, type) < 0) {
+    plc_set_errno(error, errno, "join the %s namespace of pid %d", name, (int)pid);
     if (fd >= 0)
       close(fd);
     return FALSE;
   }
   close(fd);
-  return plc_userns_become_root(error);
+  *ret_joined = TRUE;
+  return TRUE;
+}
+
+/* Joins pid's user namespace when it is not ours, and becomes its root: the kernel wants the
+ * owning user namespace first, so that the others can be joined with its capabilities. */
+static gboolean
+join_userns(pid_t pid, GError **error)
+{
+  gboolean joined;
+  return join_if_other(pid, "user", CLONE_NEWUSER, FALSE, &joined, error) &&
+         (!joined || plc_userns_become_root(error));
+}
+
+/* The container's time namespace (its own boot clock), when it is not already ours: a
+ * container started without one (--no-time-ns, rootless) shares the host's, which a setns
+ * would only be refused for without privileges; Linux < 5.6 has no ns/time. */
+static gboolean
+join_time_ns(pid_t pid, GError **error)
+{
+  gboolean joined;
+  return join_if_other(pid, "time", CLONE_NEWTIME, TRUE, &joined, error);
 }
 
 gboolean
@@ -134,8 +163,7 @@ plc_ns_join(pid_t pid, GError **error)
     const char *name;
     int type;
   } order[] = {{"cgroup", CLONE_NEWCGROUP}, {"ipc", CLONE_NEWIPC}, {"uts", CLONE_NEWUTS},
-               {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"time", CLONE_NEWTIME},
-               {"mnt", CLONE_NEWNS}};
+               {"net", CLONE_NEWNET},       {"pid", CLONE_NEWPID}, {"mnt", CLONE_NEWNS}};
   int fds[G_N_ELEMENTS(order)];
   gboolean ok = TRUE;
   g_autofree char *root_path = g_strdup_printf("/proc/%d/root", (int)pid);
@@ -144,9 +172,6 @@ plc_ns_join(pid_t pid, GError **error)
   for (gsize i = 0; i < G_N_ELEMENTS(order); i++) {
     g_autofree char *path = g_strdup_printf("/proc/%d/ns/%s", (int)pid, order[i].name);
     fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-    /* A kernel without time namespaces (Linux < 5.6) has no ns/time: nothing to join. */
-    if (fds[i] < 0 && errno == ENOENT && order[i].type == CLONE_NEWTIME)
-      continue;
     if (fds[i] < 0 && ok) {
       plc_set_errno(error, errno, "open %s", path);
       ok = FALSE;
@@ -157,6 +182,9 @@ plc_ns_join(pid_t pid, GError **error)
     plc_set_errno(error, errno, "open %s", root_path);
     ok = FALSE;
   }
+  /* Before the user namespace: the launcher made the time namespace as the host's root. */
+  if (ok && !join_time_ns(pid, error))
+    ok = FALSE;
   if (ok && !join_userns(pid, error))
     ok = FALSE;
   for (gsize i = 0; ok && i < G_N_ELEMENTS(order); i++) {
