@@ -43,8 +43,14 @@ lscpu >lscpu
 # htop needs a terminal: tmux gives it one and renders the screen as text.
 export TMUX_TMPDIR=/tmp
 tmux -f /dev/null new-session -d -x 120 -y 30 'htop -d 5'
-sleep 3
-tmux capture-pane -p >htop
+# Until its header is drawn with a known uptime (slow guests take seconds); at most ~2 min.
+i=0
+while [ $i -lt 240 ]; do
+  sleep 0.5
+  tmux capture-pane -p >htop
+  grep -q 'Mem\[.*/' htop && grep -q 'Uptime: [0-9]' htop && break
+  i=$((i + 1))
+done
 tmux kill-server
 python3 - >python <<'PY'
 import multiprocessing, os, time
