@@ -22,10 +22,10 @@ gboolean pl_ns_link_inode(const char *link, guint64 *ret_inode);
 gboolean pl_timens_boottime_offset(const char *text, gint64 *ret_offset_ns);
 
 /* Finds the init of pid's pid namespace and its start time (or, when init sits in a time
- * namespace whose boot clock started before it, when that clock read zero). *ret_host is TRUE (and the
- * start time 0) when pid shares the pid namespace of <proc_root>/self (the daemon's: it
- * runs in the host's), or when its namespace cannot be inspected. Uses
- * ioctl(NS_GET_TGID_FROM_PIDNS) where the kernel has it, else scans <proc_root>/ * /status for
- * NSpid; results are cached by namespace inode. A vanished pid gives ESRCH. */
+ * namespace whose boot clock started before it, when that clock read zero). *ret_host is TRUE (and
+ * the start time 0) when pid shares the pid namespace of <proc_root>/self (the daemon's: it runs in
+ * the host's), or when its namespace cannot be inspected. Uses ioctl(NS_GET_TGID_FROM_PIDNS) where
+ * the kernel has it, else scans <proc_root>/ * /status for NSpid; results are cached by namespace
+ * inode. A vanished pid gives ESRCH. */
 gboolean pl_pidns_init_start(PlPidnsCache *cache, const char *proc_root, pid_t pid,
                              guint64 *ret_start_ticks, gboolean *ret_host, GError **error);

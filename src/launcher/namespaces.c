@@ -57,8 +57,7 @@ plc_ns_time_for_children(int *ret_own_fd, GError **error)
   /* The offsets apply to the namespace our children will enter, and only until the first
    * one does. Whole seconds: the clock starts at the fraction of the current second. */
   clock_gettime(CLOCK_BOOTTIME, &now);
-  g_autofree char *offsets =
-      g_strdup_printf("%d -%lld 0\n", CLOCK_BOOTTIME, (long long)now.tv_sec);
+  g_autofree char *offsets = g_strdup_printf("%d -%lld 0\n", CLOCK_BOOTTIME, (long long)now.tv_sec);
   if (!plc_write_file("/proc/self/timens_offsets", offsets, error)) {
     g_prefix_error(error, "set the time namespace's boot time: ");
     plc_ns_time_restore(own, NULL);

@@ -7,7 +7,8 @@
  * a NUMA node's (sys/devices/system/node/nodeN/). */
 static const char *const mask_files[] = {
     "core_cpus",    "core_siblings", "die_cpus",        "package_cpus",   "thread_siblings",
-    "cluster_cpus", "book_siblings", "drawer_siblings", "shared_cpu_map", "cpumap", NULL,
+    "cluster_cpus", "book_siblings", "drawer_siblings", "shared_cpu_map", "cpumap",
+    NULL,
 };
 
 /* CPU lists directly in sys/devices/system/cpu (online/possible/present are files of

@@ -135,18 +135,26 @@ START_TEST(uptime_and_btime_in_a_pid_namespace)
 }
 END_TEST
 
+/* What a caller-dependent directory's file reads as, for pid; fails the test on error. */
+static void
+assert_vdir_reads(const PlVdirOps *ops, const PlContext *ctx, pid_t pid, const char *rel,
+                  const char *want)
+{
+  g_autoptr(GString) out = g_string_new(NULL);
+  ck_assert_msg(ops->read(ctx, pid, rel, out, NULL), "read %s", rel);
+  ck_assert_str_eq(out->str, want);
+}
+
 /* Host nodes: node0 holds CPUs 0-1, node1 CPUs 2-3; pid 100 sees host CPU 2 only. */
 START_TEST(sysfs_node_directories)
 {
   g_autoptr(PlContext) ctx = context_for(kinds[_i]);
   const PlVdirOps *ops = &pl_node_sysfs_dir;
   g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
-  g_autoptr(GString) out = g_string_new(NULL);
   g_autoptr(GError) error = NULL;
   gboolean is_dir;
 
-  ck_assert(ops->list(ctx, 100, "", names, NULL));
-  ck_assert_uint_eq(names->len, 3);
+  ck_assert(ops->list(ctx, 100, "", names, NULL) && names->len == 3);
   ck_assert_str_eq(names->pdata[0], "node0/");
   ck_assert_str_eq(names->pdata[2], "online");
   g_ptr_array_set_size(names, 0);
@@ -156,21 +164,12 @@ START_TEST(sysfs_node_directories)
   ck_assert(!ops->lookup(ctx, 100, "node1/../../cpu", &is_dir, &error));
   ck_assert_int_eq(pl_error_to_errno(error), ENOENT);
 
-  ck_assert(ops->read(ctx, 100, "node1/cpulist", out, NULL));
-  ck_assert_str_eq(out->str, "0\n");
-  g_string_truncate(out, 0);
-  ck_assert(ops->read(ctx, 100, "node1/cpumap", out, NULL));
-  ck_assert_str_eq(out->str, "1\n");
-  g_string_truncate(out, 0);
-  ck_assert(ops->read(ctx, 100, "node0/cpulist", out, NULL));
-  ck_assert_str_eq(out->str, "\n");
-  g_string_truncate(out, 0);
-  ck_assert(ops->read(ctx, 100, "node1/meminfo", out, NULL));
-  ck_assert_str_eq(out->str, "Node 1 MemTotal:        8388608 kB\n");
-  g_string_truncate(out, 0);
+  assert_vdir_reads(ops, ctx, 100, "node1/cpulist", "0\n");
+  assert_vdir_reads(ops, ctx, 100, "node1/cpumap", "1\n");
+  assert_vdir_reads(ops, ctx, 100, "node0/cpulist", "\n");
+  assert_vdir_reads(ops, ctx, 100, "node1/meminfo", "Node 1 MemTotal:        8388608 kB\n");
   /* The host's own view (pid 104, the root cgroup) is the host's text. */
-  ck_assert(ops->read(ctx, 104, "node0/cpulist", out, NULL));
-  ck_assert_str_eq(out->str, "0-1\n");
+  assert_vdir_reads(ops, ctx, 104, "node0/cpulist", "0-1\n");
 }
 END_TEST
 
