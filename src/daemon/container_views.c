@@ -118,21 +118,30 @@ mount_thread(gpointer data)
     }
     cv->workers_started = i + 1;
   }
+  /* Served now: containers' binds of a dead predecessor's views get clones of these. */
+  if (cv->remount != NULL) {
+    remount_mounted(cv->remount);
+    remount_repair(cv->remount);
+  }
   return NULL;
 }
 
 static void
 build_args(const ContainerViews *cv, struct fuse_args *args)
 {
+  g_autofree char *fsname = cv->remount != NULL
+                                ? remount_source_for(cv->remount, CONTAINER_VIEWS_ROLE)
+                                : g_strdup(CONTAINER_VIEWS_ROLE);
+  g_autofree char *opts = g_strdup_printf("ro,allow_other,fsname=%s,subtype=proclens", fsname);
   fuse_opt_add_arg(args, "proclensd");
   if (cv->debug)
     fuse_opt_add_arg(args, "-d");
   fuse_opt_add_arg(args, "-o");
-  fuse_opt_add_arg(args, "ro,allow_other,fsname=proclens-containers,subtype=proclens");
+  fuse_opt_add_arg(args, opts);
 }
 
 gboolean
-container_views_start(ContainerViews *cv, const char *mountpoint, GError **error)
+container_views_start(ContainerViews *cv, const char *mountpoint, Remount *remount, GError **error)
 {
   struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
   struct sigaction sa = {.sa_handler = wake_handler};
@@ -140,6 +149,7 @@ container_views_start(ContainerViews *cv, const char *mountpoint, GError **error
   cv->watch = registry_watch_start(cv->table, error);
   if (cv->watch == NULL)
     return FALSE;
+  cv->remount = remount;
   cv->refresher = view_refresher_start(view_table_interval_ptr(cv->table), on_due, cv);
   build_args(cv, &args);
   cv->session =

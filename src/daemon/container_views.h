@@ -11,6 +11,7 @@
 #include "proclens/context.h"
 #include "proclens/vfiles.h"
 #include "registry_watch.h"
+#include "remount.h"
 #include "tree.h"
 #include "view_refresh.h"
 #include "view_table.h"
@@ -18,6 +19,8 @@
 #include <pthread.h>
 
 #define CONTAINER_VIEWS_DIR "containers"
+/* The role part of the views' fsname ("proclens-containers:<instance>"), see remount.h. */
+#define CONTAINER_VIEWS_ROLE "proclens-containers"
 #define CONTAINER_VIEWS_DEFAULT_INTERVAL_MS 100
 #define CONTAINER_VIEWS_WORKERS 4
 
@@ -37,6 +40,7 @@ typedef struct {
   RegistryWatch *watch;
   struct fuse_session *session;
   char *mountpoint;
+  Remount *remount; /* borrowed: repairs containers' binds of a predecessor's views; or NULL */
   gboolean debug;
   gint mounted;     /* notifications go to the kernel only while mounted */
   gboolean no_open; /* the kernel opens files without asking (FUSE_CAP_NO_OPEN_SUPPORT) */
@@ -50,8 +54,11 @@ extern const struct fuse_lowlevel_ops container_fs_operations;
 ContainerViews *container_views_new(const PlContext *ctx, const PlVfile *files,
                                     const char *registry_dir, guint interval_ms, gboolean debug);
 /* Loads the registry and starts watching it and refreshing; then, in a thread (the main
- * mount must answer for the mount to succeed), mounts on mountpoint and serves. */
-gboolean container_views_start(ContainerViews *cv, const char *mountpoint, GError **error);
+ * mount must answer for the mount to succeed), mounts on mountpoint (with remount's
+ * fsname of the role "proclens-containers"), serves, and has remount repair the bind
+ * mounts a predecessor's views left dead in containers. */
+gboolean container_views_start(ContainerViews *cv, const char *mountpoint, Remount *remount,
+                               GError **error);
 void container_views_set_interval(ContainerViews *cv, guint interval_ms);
 /* Unmounts and stops every thread. */
 void container_views_stop(ContainerViews *cv);

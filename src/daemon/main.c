@@ -263,11 +263,11 @@ probe_path(const char *mountpoint, const PlVfile *files)
 /* The container views degrade to nothing (containers get the caller views) rather than
  * keep the daemon from serving. Their threads must not take the stop signals either. */
 static void
-start_container_views(ContainerViews *views, const char *mountpoint)
+start_container_views(ContainerViews *views, const char *mountpoint, Remount *remount)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_build_filename(mountpoint, CONTAINER_VIEWS_DIR, NULL);
-  if (!container_views_start(views, dir, &error))
+  if (!container_views_start(views, dir, remount, &error))
     g_warning("no container views: %s", error->message);
 }
 
@@ -334,7 +334,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     g_printerr("proclensd: worker threads: %s\n", error->message);
     goto out_unmount;
   }
-  start_container_views(views, o->mountpoint);
+  start_container_views(views, o->mountpoint, remount);
   health.probe = probe_path(o->mountpoint, files);
   {
     uint64_t usec = 0;

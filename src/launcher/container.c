@@ -471,7 +471,7 @@ static void
 register_views(PlcConfig *cfg, PlcRunning *r, PlcUndo *undo)
 {
   g_autoptr(GError) ignored = NULL;
-  if (cfg->lxcfs_dir == NULL || cfg->uid_map->len > 0 ||
+  if (cfg->lxcfs_dir == NULL || cfg->uid_map->len > 0 || !plc_views_wanted() ||
       !plc_views_register(cfg->id, r->cgroup, r->pid, &ignored))
     return;
   plc_undo_push(undo, "unregister the container's views", undo_unregister, g_strdup(cfg->id),

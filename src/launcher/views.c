@@ -5,6 +5,12 @@
 
 #include <stdlib.h>
 
+gboolean
+plc_views_wanted(void)
+{
+  return g_strcmp0(g_getenv("PROCLENS_CONTAINER_VIEWS"), "1") == 0;
+}
+
 const char *
 plc_views_registry(void)
 {
@@ -17,8 +23,8 @@ plc_views_registry(void)
 static const char *
 cgroup_of(const PlcCgroup *cg, const PlCgMembership *m)
 {
-  static const PlController order[] = {PL_CTRL_MEMORY, PL_CTRL_CPU, PL_CTRL_CPUACCT,
-                                       PL_CTRL_PIDS, PL_CTRL_CPUSET, PL_CTRL_BLKIO};
+  static const PlController order[] = {PL_CTRL_MEMORY, PL_CTRL_CPU,    PL_CTRL_CPUACCT,
+                                       PL_CTRL_PIDS,   PL_CTRL_CPUSET, PL_CTRL_BLKIO};
   if (plc_cgroup_is_v2(cg))
     return m->v2_path;
   for (gsize i = 0; i < G_N_ELEMENTS(order); i++)

@@ -12,7 +12,7 @@ OUT=$TMP/out ERR=$TMP/err
 ROOTFS=$TMP/rootfs
 make_busybox_rootfs "$ROOTFS"
 MNT=$TMP/lxcfs
-export PROCLENS_REGISTRY=$TMP/registry
+export PROCLENS_REGISTRY=$TMP/registry PROCLENS_CONTAINER_VIEWS=1
 daemon_start "$MNT" --registry "$PROCLENS_REGISTRY" || { not_ok "proclensd starts"; finish; }
 RUN=(run --lxcfs-dir "$MNT" -m 300m --cpus 1)
 # The mount a path inside the container comes from: "ROOT FSNAME" of its mountinfo line.
@@ -26,10 +26,10 @@ check_eq "run -d starts" 0 "$RC"
 check "the container is registered while it runs" test -f "$PROCLENS_REGISTRY/$ID"
 check "its registry file names its cgroup and init" grep -q "^cgroup=.*$ID" "$PROCLENS_REGISTRY/$ID"
 prun exec "$ID" sh -c "$MOUNTS"
-check "/proc/meminfo is its view containers/$ID/proc/meminfo" grep -q "^/proc/meminfo /$ID/proc/meminfo proclens-containers$" "$OUT"
-check "/proc/uptime too" grep -q "^/proc/uptime /$ID/proc/uptime proclens-containers$" "$OUT"
+check "/proc/meminfo is its view containers/$ID/proc/meminfo" grep -q "^/proc/meminfo /$ID/proc/meminfo proclens-containers:[0-9a-f]*$" "$OUT"
+check "/proc/uptime too" grep -q "^/proc/uptime /$ID/proc/uptime proclens-containers:[0-9a-f]*$" "$OUT"
 check "/sys/devices/system/cpu is its view's directory" \
-  grep -q "^/sys/devices/system/cpu /$ID/sys/devices/system/cpu proclens-containers$" "$OUT"
+  grep -q "^/sys/devices/system/cpu /$ID/sys/devices/system/cpu proclens-containers:[0-9a-f]*$" "$OUT"
 check_eq "free inside shows the 300 MiB limit" "total 307200" "$(grep '^total' "$OUT")"
 check_eq "the host sees the same view" 307200 "$(meminfo_kb "$MNT/containers/$ID/proc/meminfo" MemTotal)"
 "$PROCLENS" stop -t 1 "$ID" >/dev/null 2>&1
@@ -45,6 +45,9 @@ prun "${RUN[@]}" --rm "$ROOTFS" /no/such/command
 check_eq "a missing command exits 127" 127 "$RC"
 check_eq "nothing left registered" "" "$(ls -A "$PROCLENS_REGISTRY")"
 
+# Not asked for (the default, for now): the caller views, as before.
+PROCLENS_CONTAINER_VIEWS=0 prun "${RUN[@]}" --rm "$ROOTFS" sh -c "$MOUNTS"
+check "by default: /proc/meminfo is the caller view" grep -q "^/proc/meminfo /proc/meminfo proclens" "$OUT"
 # A daemon without views for it (here: another registry): the caller views, as before.
 PROCLENS_REGISTRY=$TMP/elsewhere prun "${RUN[@]}" --rm "$ROOTFS" sh -c "$MOUNTS"
 check "without a view: /proc/meminfo is the caller view" grep -q "^/proc/meminfo /proc/meminfo proclens" "$OUT"
