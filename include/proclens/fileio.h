@@ -13,8 +13,9 @@
 gboolean pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error);
 
 /* Reads fd whole from offset 0 into a NUL-terminated string; its length, or -1 with
- * errno set. */
-gssize pl_pread_whole(int fd, char **ret_text);
+ * errno set. single_record: the file is one seq_file record (a cgroup value file), so
+ * the first short read is its end. */
+gssize pl_pread_whole(int fd, gboolean single_record, char **ret_text);
 
 /* Same, relative to a directory; dir and name are joined with one '/'. */
 gboolean pl_read_file_in(const char *dir, const char *name, char **ret_text, GError **error);

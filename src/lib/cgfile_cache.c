@@ -141,7 +141,7 @@ open_and_keep(const char *path, gint64 now, char **ret_text, gsize *ret_len, GEr
     pl_set_errno(error, errno, "open %s", path);
     return FALSE;
   }
-  gssize n = pl_pread_whole(fd, ret_text);
+  gssize n = pl_pread_whole(fd, TRUE, ret_text);
   if (n < 0) {
     int saved = errno;
     close(fd);
@@ -175,7 +175,7 @@ pl_cgfile_read(const char *path, char **ret_text, gsize *ret_len, GError **error
   Kept *k = kept_get(path, now);
 
   if (k != NULL) {
-    gssize n = pl_pread_whole(k->fd, ret_text);
+    gssize n = pl_pread_whole(k->fd, TRUE, ret_text);
     int saved = errno;
     g_mutex_lock(&lock);
     if (n < 0)

@@ -9,12 +9,15 @@
 #include <string.h>
 #include <unistd.h>
 
-/* procfs and cgroupfs files report size 0, so read into a growing buffer. Their reads
- * (seq_file) fill the buffer unless the file ends, so a short read is the end: one read
- * per small file instead of a read plus an EOF read (each syscall is costly in a VM).
- * pread from offset 0 also lets a kept descriptor be read again (cgfile_cache.c). */
+/* procfs and cgroupfs files report size 0, so read into a growing buffer until a read
+ * returns 0. A seq_file read returns at most one buffer of whole records, so a short read
+ * is not the end of /proc/PID/mountinfo, cpuinfo, diskstats, swaps or cgroup.procs. Only
+ * a file written by a single show() call (every cgroup value file: the kernel grows its
+ * buffer until that one record fits) may stop at the first short read: single_record
+ * saves the EOF read there (each syscall is costly in a VM). pread from offset 0 also
+ * lets a kept descriptor be read again (cgfile_cache.c). */
 gssize
-pl_pread_whole(int fd, char **ret_text)
+pl_pread_whole(int fd, gboolean single_record, char **ret_text)
 {
   gsize cap = 4096, len = 0;
   g_autofree char *buf = g_malloc(cap);
@@ -30,7 +33,7 @@ pl_pread_whole(int fd, char **ret_text)
     if (n < 0)
       return -1;
     len += (gsize)n;
-    if ((gsize)n < want)
+    if (n == 0 || (single_record && (gsize)n < want))
       break;
   }
   buf[len] = '\0';
@@ -48,7 +51,7 @@ pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
     pl_set_errno(error, errno, "open %s", path);
     return FALSE;
   }
-  gssize n = pl_pread_whole(fd, ret_text);
+  gssize n = pl_pread_whole(fd, FALSE, ret_text);
   int saved = errno;
   close(fd);
   if (n < 0) {
