@@ -241,6 +241,10 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
   /* Content depends on the caller: never let the page cache serve it to someone else. */
   fi->direct_io = 1;
   fi->keep_cache = 0;
+  /* Nothing to flush, and a FLUSH waits uninterruptibly: the daemon's own health read,
+   * closed just as the daemon is killed, would hang in it for ever (an unkillable zombie
+   * holding the mount). */
+  fi->noflush = 1;
   fi->fh = (uint64_t)(uintptr_t)of;
   restore_file_size(fs, ino);
   if (fuse_reply_open(req, fi) != 0) {

@@ -7,9 +7,8 @@
 #include <glib.h>
 #include <sys/types.h>
 
-/* Whether run uses the container views: PROCLENS_CONTAINER_VIEWS=1. Not yet the default: a
- * daemon restart does not yet repair every bind of a view (sys/devices/system/cpu), and a
- * crashed daemon's page-cached views keep their last content instead of failing. */
+/* Whether run uses the container views: PROCLENS_CONTAINER_VIEWS=1. Not yet the default:
+ * sendfile/splice readers of a view are not served fresh renders (docs/container-views.md). */
 gboolean plc_views_wanted(void);
 
 /* The registry directory: $PROCLENS_REGISTRY, else proclensd's default. */
