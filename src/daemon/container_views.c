@@ -12,6 +12,23 @@ static void
 on_due(gpointer data, guint64 cid, guint64 tree_ino)
 {
   ContainerViews *cv = data;
+  gint64 rendered;
+  g_autoptr(GBytes) grown = view_file_take_pending(cv->table, cid, tree_ino, &rendered);
+  if (grown != NULL) {
+    /* A longer render: stored over the cached pages, which grows the kernel's size (a
+     * READ's reply cannot); its invalidation follows one interval after it. */
+    if (g_atomic_int_get(&cv->mounted)) {
+      gsize len;
+      const void *data_bytes = g_bytes_get_data(grown, &len);
+      struct fuse_bufvec buf = FUSE_BUFVEC_INIT(len);
+      buf.buf[0].mem = (void *)data_bytes;
+      int rc = fuse_lowlevel_notify_store(cv->session, CV_INO(cid, tree_ino), 0, &buf, 0);
+      g_debug("container view %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT ": stored %zu bytes (%d)",
+              cid, tree_ino, len, rc);
+    }
+    view_table_queue(cv->table, cid, tree_ino, rendered);
+    return;
+  }
   view_file_unqueue(cv->table, cid, tree_ino);
   /* Drops the cached pages and attributes: the next read asks (GETATTR, READ) and gets a
    * fresh render. Nobody reading means nothing more happens. */

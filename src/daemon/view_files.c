@@ -111,18 +111,41 @@ render(ViewTable *t, ViewContainer *c, guint64 tree_ino, GString *out, GError **
   return node->file->produce(ctx, pid, out, error);
 }
 
-/* The file's entry, rendered afresh when missing or (fresh_only) a refresh interval old.
- * Sets *ret_queue when the refresher must be told. Called with c->lock held. */
+typedef enum {
+  AS_IS,      /* a READ past offset 0: the render the earlier pages came from */
+  FRESH_ATTR, /* GETATTR: the reply sets the kernel's size */
+  FRESH_READ, /* a READ at offset 0: the kernel's size is the content's length */
+} Want;
+
+/* Under c->lock: f takes out as its content. Sets *ret_queue when the refresher must be told. */
+static void
+replace_locked(ViewFile *f, GString *out, gint64 now, gboolean *ret_queue)
+{
+  if (f->content != NULL)
+    g_string_free(f->content, TRUE);
+  f->content = out;
+  f->rendered_us = now;
+  clock_gettime(CLOCK_REALTIME, &f->mtime);
+  if (!f->queued) {
+    f->queued = TRUE;
+    *ret_queue = TRUE;
+  }
+}
+
+/* The file's entry, rendered afresh when missing or, unless AS_IS, a refresh interval old
+ * and invalidated by the refresher (before that, the kernel may still hold its pages).
+ * Sets *ret_queue when the refresher must be told, *ret_store_now when a longer render
+ * waits in f->pending. Called with c->lock held. */
 static ViewFile *
-current_locked(ViewTable *t, ViewContainer *c, guint64 tree_ino, gboolean fresh_only,
-               gboolean *ret_queue, GError **error)
+current_locked(ViewTable *t, ViewContainer *c, guint64 tree_ino, Want want, gboolean *ret_queue,
+               gboolean *ret_store_now, GError **error)
 {
   ViewFile *f = g_hash_table_lookup(c->files, &tree_ino);
   gint64 now = g_get_monotonic_time();
   gint64 interval_us = (gint64)view_table_interval(t) * 1000;
 
-  *ret_queue = FALSE;
-  if (f != NULL && (!fresh_only || now - f->rendered_us < interval_us))
+  *ret_queue = *ret_store_now = FALSE;
+  if (f != NULL && (want == AS_IS || f->queued || now - f->rendered_us < interval_us))
     return f;
   g_autoptr(GString) out = g_string_sized_new(f != NULL ? f->content->len + 64 : 2048);
   if (!render(t, c, tree_ino, out, error))
@@ -130,50 +153,64 @@ current_locked(ViewTable *t, ViewContainer *c, guint64 tree_ino, gboolean fresh_
   if (f == NULL) {
     f = g_new0(ViewFile, 1);
     g_hash_table_insert(c->files, g_memdup2(&tree_ino, sizeof tree_ino), f);
-  } else {
-    g_string_free(f->content, TRUE);
-  }
-  f->content = g_steal_pointer(&out);
-  f->rendered_us = now;
-  clock_gettime(CLOCK_REALTIME, &f->mtime);
-  if (!f->queued) {
+  } else if (want == FRESH_READ && out->len > f->content->len) {
+    /* A READ's reply cannot grow the size the kernel holds: it would cut this render.
+     * Serve the previous one; the refresher stores this one at once (notify_store grows
+     * the size), so the next reader gets it from the page cache. */
+    if (f->pending != NULL)
+      g_string_free(f->pending, TRUE);
+    f->pending = g_steal_pointer(&out);
+    f->pending_us = now;
     f->queued = TRUE;
-    *ret_queue = TRUE;
+    *ret_store_now = TRUE;
+    return f;
   }
+  /* Shorter or equal: a short READ reply shrinks the kernel's size to it. */
+  replace_locked(f, g_steal_pointer(&out), now, ret_queue);
   return f;
+}
+
+/* Tells the refresher what current_locked asked for; outside c->lock. */
+static void
+tell_refresher(ViewTable *t, guint64 cid, guint64 tree_ino, gboolean queue, gboolean store_now,
+               gint64 rendered)
+{
+  if (store_now)
+    view_table_queue(t, cid, tree_ino, g_get_monotonic_time() - (gint64)view_table_interval(t) * 1000);
+  else if (queue)
+    view_table_queue(t, cid, tree_ino, rendered);
 }
 
 gboolean
 view_file_attr(ViewTable *t, ViewContainer *c, guint64 tree_ino, gsize *ret_size,
                struct timespec *ret_mtime, GError **error)
 {
-  gboolean queue;
+  gboolean queue, store_now;
   gint64 rendered = 0;
 
   g_mutex_lock(&c->lock);
-  ViewFile *f = current_locked(t, c, tree_ino, TRUE, &queue, error);
+  ViewFile *f = current_locked(t, c, tree_ino, FRESH_ATTR, &queue, &store_now, error);
   if (f != NULL) {
     *ret_size = f->content->len;
     *ret_mtime = f->mtime;
     rendered = f->rendered_us;
   }
   g_mutex_unlock(&c->lock);
-  if (f != NULL && queue)
-    view_table_queue(t, c->cid, tree_ino, rendered);
+  if (f != NULL)
+    tell_refresher(t, c->cid, tree_ino, queue, store_now, rendered);
   return f != NULL;
 }
 
-/* The content the kernel's size came from (the last attr reply): only rendered here when
- * there is none, so a read never disagrees with the size the reader was given. */
 gboolean
 view_file_read(ViewTable *t, ViewContainer *c, guint64 tree_ino, size_t size, off_t off,
                GBytes **ret_bytes, GError **error)
 {
-  gboolean queue;
+  gboolean queue, store_now;
   gint64 rendered = 0;
 
   g_mutex_lock(&c->lock);
-  ViewFile *f = current_locked(t, c, tree_ino, FALSE, &queue, error);
+  ViewFile *f = current_locked(t, c, tree_ino, off == 0 ? FRESH_READ : AS_IS, &queue, &store_now,
+                               error);
   if (f != NULL) {
     gsize len = f->content->len;
     gsize start = off >= 0 && (gsize)off < len ? (gsize)off : len;
@@ -181,9 +218,28 @@ view_file_read(ViewTable *t, ViewContainer *c, guint64 tree_ino, size_t size, of
     rendered = f->rendered_us;
   }
   g_mutex_unlock(&c->lock);
-  if (f != NULL && queue)
-    view_table_queue(t, c->cid, tree_ino, rendered);
+  if (f != NULL)
+    tell_refresher(t, c->cid, tree_ino, queue, store_now, rendered);
   return f != NULL;
+}
+
+GBytes *
+view_file_take_pending(ViewTable *t, guint64 cid, guint64 tree_ino, gint64 *ret_rendered_us)
+{
+  g_autoptr(ViewContainer) c = view_table_get(t, cid);
+  GBytes *bytes = NULL;
+  if (c == NULL)
+    return NULL;
+  g_mutex_lock(&c->lock);
+  ViewFile *f = g_hash_table_lookup(c->files, &tree_ino);
+  if (f != NULL && f->pending != NULL) {
+    gboolean queue = FALSE;
+    replace_locked(f, g_steal_pointer(&f->pending), f->pending_us, &queue);
+    bytes = g_bytes_new(f->content->str, f->content->len);
+    *ret_rendered_us = f->rendered_us;
+  }
+  g_mutex_unlock(&c->lock);
+  return bytes;
 }
 
 void

@@ -28,6 +28,8 @@ view_file_free(gpointer data)
 {
   ViewFile *f = data;
   g_string_free(f->content, TRUE);
+  if (f->pending != NULL)
+    g_string_free(f->pending, TRUE);
   g_free(f);
 }
 

@@ -17,7 +17,10 @@ typedef struct {
   GString *content;
   gint64 rendered_us;    /* monotonic */
   struct timespec mtime; /* wall clock of the render: a new one tells the kernel to drop pages */
-  gboolean queued;       /* an invalidation is pending with the refresher */
+  gboolean queued;       /* an invalidation (or a store of pending) is due with the refresher */
+  GString *pending;      /* a longer render the refresher must store: a READ cannot grow the
+                          * kernel's size, a notify_store can */
+  gint64 pending_us;
 } ViewFile;
 void view_file_free(gpointer file);
 
@@ -75,11 +78,19 @@ GPtrArray *view_table_names(ViewTable *table);
 gboolean view_container_subject(ViewTable *table, ViewContainer *c, pid_t *ret_pid, GError **error);
 
 /* The size and modification time of file tree_ino: renders it when it has no content or
- * its content is at least one refresh interval old. */
+ * its content is at least one refresh interval old and the refresher has invalidated it. */
 gboolean view_file_attr(ViewTable *table, ViewContainer *c, guint64 tree_ino, gsize *ret_size,
                         struct timespec *ret_mtime, GError **error);
-/* Up to size bytes of the file's content at off (rendered if it has none). */
+/* Up to size bytes of the file's content at off. A read at offset 0 renders like
+ * view_file_attr, since sendfile/splice readers never ask for attributes; a render longer
+ * than the content the kernel has the size of is served only after the refresher stored it
+ * (the reader gets the previous render, the next reader the new one). */
 gboolean view_file_read(ViewTable *table, ViewContainer *c, guint64 tree_ino, size_t size,
                         off_t off, GBytes **ret_bytes, GError **error);
 /* The refresher invalidated the file: it may be queued again. */
 void view_file_unqueue(ViewTable *table, guint64 cid, guint64 tree_ino);
+/* The file's pending longer render, made its content (NULL when there is none); the file
+ * stays queued, for the refresher to store the bytes and queue the content's invalidation
+ * one interval after *ret_rendered_us. */
+GBytes *view_file_take_pending(ViewTable *table, guint64 cid, guint64 tree_ino,
+                               gint64 *ret_rendered_us);

@@ -8,7 +8,7 @@
 #include <sys/types.h>
 
 /* Whether run uses the container views: PROCLENS_CONTAINER_VIEWS=1. Not yet the default:
- * sendfile/splice readers of a view are not served fresh renders (docs/container-views.md). */
+ * sendfile/splice readers see a longer render one read late (docs/container-views.md). */
 gboolean plc_views_wanted(void);
 
 /* The registry directory: $PROCLENS_REGISTRY, else proclensd's default. */

@@ -96,6 +96,24 @@ if [ "$(nproc --all)" -ge 2 ] && ! cg_is_v2; then
   sleep 0.5
   check_eq "a 1-CPU cpuset: sys/devices/system/cpu/online" 0 "$(cat "$V/box/sys/devices/system/cpu/online")"
   check_eq "and only cpu0 listed" cpu0 "$(ls "$V/box/sys/devices/system/cpu" | grep -E '^cpu[0-9]+$' | tr '\n' ' ' | xargs)"
+
+  # busybox cat into a file uses sendfile, which never asks for attributes: a longer render
+  # reaches it through the refresher's store (within the interval plus one read), a shorter
+  # one at once; never cut, never padded with NUL bytes.
+  S=$V/box/proc/stat
+  whole() { tr -d '\000' <"$1" | cmp -s - "$1" && [ -z "$(tail -c1 "$1")" ] && grep -q '^softirq ' "$1"; }
+  busybox cat "$S" >"$TMP/stat.0"
+  for d in $(cg_dirs box); do [ -f "$d/cpuset.cpus" ] && cat "$d/../cpuset.cpus" >"$d/cpuset.cpus"; done
+  sleep 0.5
+  busybox cat "$S" >/dev/null
+  busybox cat "$S" >"$TMP/stat.1"
+  check "sendfile: a longer render (a cpu1 line) after the interval plus one read" grep -q '^cpu1 ' "$TMP/stat.1"
+  check "sendfile: and whole" whole "$TMP/stat.1"
+  for d in $(cg_dirs box); do [ -f "$d/cpuset.cpus" ] && echo 0 >"$d/cpuset.cpus"; done
+  sleep 0.5
+  busybox cat "$S" >"$TMP/stat.2"
+  check "sendfile: a shorter render (no cpu1 line) in the first read after the interval" sh -c "! grep -q '^cpu1 ' '$TMP/stat.2'"
+  check "sendfile: and whole" whole "$TMP/stat.2"
 fi
 
 # Uptime counts from the registered init's pid namespace.
