@@ -8,7 +8,7 @@
 gboolean
 plc_views_wanted(void)
 {
-  return g_strcmp0(g_getenv("PROCLENS_CONTAINER_VIEWS"), "1") == 0;
+  return g_strcmp0(g_getenv("PROCLENS_CONTAINER_VIEWS"), "0") != 0;
 }
 
 const char *

@@ -7,8 +7,8 @@
 #include <glib.h>
 #include <sys/types.h>
 
-/* Whether run uses the container views: PROCLENS_CONTAINER_VIEWS=1. Not yet the default:
- * sendfile/splice readers see a longer render one read late (docs/container-views.md). */
+/* Whether run uses the container views: yes unless PROCLENS_CONTAINER_VIEWS=0 (then the
+ * caller views, as with LXCFS). */
 gboolean plc_views_wanted(void);
 
 /* The registry directory: $PROCLENS_REGISTRY, else proclensd's default. */

@@ -35,7 +35,7 @@ served proc/diskstats || skip_all "the daemon does not serve proc/diskstats"
 MIB=8 RATE_MIB=2
 start=$(date +%s%N)
 prun run --rm --lxcfs-dir "$MNT" --device "$LOOP" --device-write-bps "$LOOP:${RATE_MIB}mb" "$ROOTFS" \
-  sh -c "dd if=/dev/zero of=$LOOP bs=1M count=$MIB oflag=direct 2>/dev/null && cat /proc/diskstats"
+  sh -c "dd if=/dev/zero of=$LOOP bs=1M count=$MIB oflag=direct 2>/dev/null && cat /proc/diskstats >/dev/null && cat /proc/diskstats"
 elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 check_eq "dd with direct I/O to the limited device exits 0" 0 "$RC"
 [ "$RC" = 0 ] || diag "stderr: $(cat "$ERR")"

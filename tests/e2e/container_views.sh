@@ -12,7 +12,8 @@ OUT=$TMP/out ERR=$TMP/err
 ROOTFS=$TMP/rootfs
 make_busybox_rootfs "$ROOTFS"
 MNT=$TMP/lxcfs
-export PROCLENS_REGISTRY=$TMP/registry PROCLENS_CONTAINER_VIEWS=1
+export PROCLENS_REGISTRY=$TMP/registry
+unset PROCLENS_CONTAINER_VIEWS # the default: views when the daemon serves them
 daemon_start "$MNT" --registry "$PROCLENS_REGISTRY" || { not_ok "proclensd starts"; finish; }
 RUN=(run --lxcfs-dir "$MNT" -m 300m --cpus 1)
 # The mount a path inside the container comes from: "ROOT FSNAME" of its mountinfo line.
@@ -45,9 +46,9 @@ prun "${RUN[@]}" --rm "$ROOTFS" /no/such/command
 check_eq "a missing command exits 127" 127 "$RC"
 check_eq "nothing left registered" "" "$(ls -A "$PROCLENS_REGISTRY")"
 
-# Not asked for (the default, for now): the caller views, as before.
+# Turned off: the caller views, as with LXCFS.
 PROCLENS_CONTAINER_VIEWS=0 prun "${RUN[@]}" --rm "$ROOTFS" sh -c "$MOUNTS"
-check "by default: /proc/meminfo is the caller view" grep -q "^/proc/meminfo /proc/meminfo proclens" "$OUT"
+check "PROCLENS_CONTAINER_VIEWS=0: /proc/meminfo is the caller view" grep -q "^/proc/meminfo /proc/meminfo proclens" "$OUT"
 # A daemon without views for it (here: another registry): the caller views, as before.
 PROCLENS_REGISTRY=$TMP/elsewhere prun "${RUN[@]}" --rm "$ROOTFS" sh -c "$MOUNTS"
 check "without a view: /proc/meminfo is the caller view" grep -q "^/proc/meminfo /proc/meminfo proclens" "$OUT"
