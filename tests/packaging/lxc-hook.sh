@@ -27,12 +27,16 @@ out=$(cg_exec lxc unshare -m --propagation private sh -c '
   awk "\$1 == \"MemTotal:\" { print \$2 }" "$1/proc/meminfo"
   grep -c " $1/proc/.* fuse.proclens " /proc/self/mounts
   [ -f "$1/sys/devices/system/cpu/online" ] && grep -c " $1/sys/devices/system/cpu fuse.proclens " /proc/self/mounts
+  if [ -d /sys/devices/system/node ]; then grep -c " $1/sys/devices/system/node fuse.proclens " /proc/self/mounts; else echo none; fi
 ' _ "$root" "$mnt" "$HOOK" 2>&1)
 rc=$?
 check_eq "the hook runs (exit 0)" 0 "$rc"
 check_eq "the fake container's /proc/meminfo shows its limit" 131072 "$(sed -n 1p <<<"$out")"
 check_range "the proc files are bound (at least meminfo, cpuinfo, stat, uptime)" 4 100 "$(sed -n 2p <<<"$out")"
 check_eq "sys/devices/system/cpu is bound" 1 "$(sed -n 3p <<<"$out")"
+if [ "$(sed -n 4p <<<"$out")" = none ]; then ok "sys/devices/system/node is bound # SKIP the host has none"; else
+  check_eq "sys/devices/system/node is bound" 1 "$(sed -n 4p <<<"$out")"
+fi
 check "nothing leaked into the test's own mount namespace" sh -c "! grep -q ' $root/proc' /proc/self/mounts"
 out=$(unshare -m --propagation private sh -c 'LXC_ROOTFS_MOUNT=$1 PROCLENS_MOUNTPOINT=$2 sh "$3"' _ "$root" "$work/none" "$HOOK" 2>&1)
 rc=$?
