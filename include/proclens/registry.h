@@ -10,6 +10,8 @@
  * containers. Files live in /run, so they outlive a daemon restart and vanish at reboot. */
 #pragma once
 
+#include "proclens/cgroup.h"
+
 #include <glib.h>
 #include <sys/types.h>
 
@@ -45,3 +47,14 @@ gboolean pl_registry_add(const char *dir, const char *name, const PlRegistryEntr
 
 /* Removes <dir>/<name>; a name not registered is not an error. */
 gboolean pl_registry_remove(const char *dir, const char *name, GError **error);
+
+/* The cgroup to register for a process whose /proc/PID/cgroup is membership: its path in the
+ * first mounted v1 hierarchy of memory, cpuacct, cpu, pids, cpuset, blkio (the daemon's order)
+ * that is not the root, else its v2 path. NULL when it sits in the root cgroup everywhere.
+ * Borrowed from membership. */
+const char *pl_registry_cgroup_of(const PlCgLayout *layout, const PlCgMembership *membership);
+
+/* <mountpoint>/containers/<name> when the daemon mounted at mountpoint serves views for name
+ * (a lookup of a name it has not seen yet reads the registry at once), else NULL: an older
+ * daemon, LXCFS, a caller that may not see containers/ (it is root's only). */
+char *pl_registry_view_dir(const char *mountpoint, const char *name);

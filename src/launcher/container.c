@@ -9,6 +9,7 @@
 #include "util.h"
 #include "views.h"
 #include "volume.h"
+#include "proclens/registry.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -192,7 +193,8 @@ container_init(PlcConfig *cfg, const char *state_dir, int sock, const int stdio[
     die_setup(sock, error, "network");
 
   /* The daemon's views of this container when it serves them (registered before "G"). */
-  g_autofree char *views_dir = cfg->lxcfs_dir ? plc_views_dir(cfg->lxcfs_dir, cfg->id) : NULL;
+  g_autofree char *views_dir =
+      cfg->lxcfs_dir ? pl_registry_view_dir(cfg->lxcfs_dir, cfg->id) : NULL;
   PlcRootfsSpec spec = {
       .views_dir = views_dir,
       .lower = cfg->rootfs,

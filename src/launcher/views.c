@@ -55,11 +55,3 @@ plc_views_unregister(const char *id)
   if (!pl_registry_remove(plc_views_registry(), id, &error))
     g_printerr("proclens: unregister the container's views: %s\n", error->message);
 }
-
-char *
-plc_views_dir(const char *lxcfs_dir, const char *id)
-{
-  g_autofree char *dir = g_build_filename(lxcfs_dir, "containers", id, NULL);
-  g_autofree char *proc = g_build_filename(dir, "proc", NULL);
-  return g_file_test(proc, G_FILE_TEST_IS_DIR) ? g_steal_pointer(&dir) : NULL;
-}

@@ -1,5 +1,5 @@
 /* proclensd's container views for the launcher's containers: registering a container in the
- * daemon's registry, and finding its views directory under the daemon's mount. */
+ * daemon's registry (pl_registry_view_dir finds its views under the daemon's mount). */
 #pragma once
 
 #include "cgroup_manager.h"
@@ -20,7 +20,3 @@ gboolean plc_views_register(const char *id, const PlcCgroup *cg, pid_t pid, GErr
 
 /* Unregisters id; a container that was never registered is fine. */
 void plc_views_unregister(const char *id);
-
-/* <lxcfs_dir>/containers/<id> when the daemon serves views for id there, else NULL (an older
- * daemon, LXCFS, or a caller that may not see containers/): then the caller views serve. */
-char *plc_views_dir(const char *lxcfs_dir, const char *id);

@@ -158,3 +158,27 @@ pl_registry_remove(const char *dir, const char *name, GError **error)
   }
   return TRUE;
 }
+
+const char *
+pl_registry_cgroup_of(const PlCgLayout *layout, const PlCgMembership *membership)
+{
+  static const PlController order[] = {PL_CTRL_MEMORY, PL_CTRL_CPUACCT, PL_CTRL_CPU,
+                                       PL_CTRL_PIDS,   PL_CTRL_CPUSET,  PL_CTRL_BLKIO};
+  for (gsize i = 0; i < G_N_ELEMENTS(order); i++) {
+    const char *path = membership->v1_path[order[i]];
+    if (layout->v1_dir[order[i]] != NULL && path != NULL && strcmp(path, "/") != 0)
+      return path;
+  }
+  const char *path = membership->v2_path;
+  return layout->v2_dir != NULL && path != NULL && strcmp(path, "/") != 0 ? path : NULL;
+}
+
+char *
+pl_registry_view_dir(const char *mountpoint, const char *name)
+{
+  if (!pl_registry_name_valid(name, NULL))
+    return NULL;
+  g_autofree char *dir = g_build_filename(mountpoint, "containers", name, NULL);
+  g_autofree char *proc = g_build_filename(dir, "proc", NULL);
+  return g_file_test(proc, G_FILE_TEST_IS_DIR) ? g_steal_pointer(&dir) : NULL;
+}

@@ -107,6 +107,50 @@ START_TEST(add_load_remove_in_a_directory)
 }
 END_TEST
 
+START_TEST(cgroup_of_picks_a_hierarchy_the_daemon_reads)
+{
+  PlCgLayout v1 = {.kind = PL_CG_LAYOUT_HYBRID};
+  PlCgLayout v2 = {.kind = PL_CG_LAYOUT_V2, .v2_dir = (char *)"/sys/fs/cgroup"};
+  PlCgMembership m = {0};
+
+  v1.v1_dir[PL_CTRL_CPU] = (char *)"/sys/fs/cgroup/cpu";
+  v1.v1_dir[PL_CTRL_MEMORY] = (char *)"/sys/fs/cgroup/memory";
+  v1.v2_dir = (char *)"/sys/fs/cgroup/unified";
+  m.v1_path[PL_CTRL_CPU] = (char *)"/oci/c1";
+  m.v1_path[PL_CTRL_MEMORY] = (char *)"/";
+  m.v1_path[PL_CTRL_PIDS] = (char *)"/not-mounted";
+  m.v2_path = (char *)"/unified-path";
+  /* memory first, but its root cgroup says nothing; pids is not mounted here. */
+  ck_assert_str_eq(pl_registry_cgroup_of(&v1, &m), "/oci/c1");
+  ck_assert_str_eq(pl_registry_cgroup_of(&v2, &m), "/unified-path");
+  m.v2_path = (char *)"/";
+  ck_assert_ptr_null(pl_registry_cgroup_of(&v2, &m));
+  m.v1_path[PL_CTRL_CPU] = NULL;
+  m.v2_path = NULL;
+  ck_assert_ptr_null(pl_registry_cgroup_of(&v1, &m));
+}
+END_TEST
+
+START_TEST(view_dir_only_where_the_daemon_serves_the_name)
+{
+  g_autofree char *tmp = g_dir_make_tmp("registry-XXXXXX", NULL);
+  g_autofree char *proc = g_build_filename(tmp, "containers", "web", "proc", NULL);
+  g_autofree char *want = g_build_filename(tmp, "containers", "web", NULL);
+
+  ck_assert_ptr_null(pl_registry_view_dir(tmp, "web"));
+  ck_assert_int_eq(g_mkdir_with_parents(proc, 0700), 0);
+  g_autofree char *dir = pl_registry_view_dir(tmp, "web");
+  ck_assert_str_eq(dir, want);
+  ck_assert_ptr_null(pl_registry_view_dir(tmp, "web/proc/.."));
+  ck_assert_ptr_null(pl_registry_view_dir(tmp, "other"));
+  g_rmdir(proc);
+  g_rmdir(want);
+  g_autofree char *containers = g_path_get_dirname(want);
+  g_rmdir(containers);
+  g_rmdir(tmp);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -117,6 +161,8 @@ main(void)
   tcase_add_test(tc, parse_refuses_what_it_cannot_use);
   tcase_add_test(tc, format_parses_back);
   tcase_add_test(tc, add_load_remove_in_a_directory);
+  tcase_add_test(tc, cgroup_of_picks_a_hierarchy_the_daemon_reads);
+  tcase_add_test(tc, view_dir_only_where_the_daemon_serves_the_name);
   suite_add_tcase(s, tc);
   return run_suite(s);
 }
