@@ -35,7 +35,8 @@ for f in /usr/sbin/proclensd /usr/bin/proclens /usr/libexec/proclens/proclens-oc
   /usr/share/man/man8/proclensd.8.gz /usr/share/man/man1/proclens.1.gz \
   /usr/share/man/man5/proclensd.conf.5.gz /usr/share/bash-completion/completions/proclens \
   /usr/share/lxc/hooks/proclens /usr/share/lxc/config/common.conf.d/00-proclens.conf \
-  /usr/share/containers/oci/hooks.d/proclens.json; do
+  /usr/share/containers/oci/hooks.d/proclens.json \
+  /usr/share/containers/oci/hooks.d/proclens-poststop.json; do
   check "the package holds $f" grep -qxF "$f" <<<"$contents"
 done
 check "conffiles lists /etc/proclens/proclensd.conf" \
