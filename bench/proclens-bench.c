@@ -126,8 +126,9 @@ static int use_cgroups = 1;
 static char cg_name[128];
 static const char *csv_path;
 static FILE *csv;
+static int idle_count;           /* --idle N: the idle phase instead of cells */
+static const char *registry_dir; /* --registry: the daemon's */
 static volatile sig_atomic_t stop_flag;
-static long clk_tck;
 
 static uint64_t
 now_ns(void)
@@ -147,122 +148,6 @@ die(const char *fmt, ...)
   fprintf(stderr, "\n");
   va_end(ap);
   exit(2);
-}
-
-/* ---- the daemon's CPU and RSS ---- */
-static double
-daemon_cpu_ns(pid_t pid)
-{
-  char path[64], buf[2048];
-  if (pid <= 0)
-    return NAN;
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return NAN;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return NAN;
-  buf[n] = '\0';
-  char *p = strrchr(buf, ')');
-  if (p == NULL)
-    return NAN;
-  /* After ") ": field 3 (state) ... field 14 utime, 15 stime. */
-  unsigned long long utime, stime;
-  if (sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu", &utime, &stime) != 2)
-    return NAN;
-  return (double)(utime + stime) * 1e9 / (double)clk_tck;
-}
-
-/* A finer measure when the kernel has it (CONFIG_SCHED_DEBUG): the sum of the threads'
- * se.sum_exec_runtime (ns precision) from /proc/PID/task/TID/sched. Threads that end
- * between two samples take their time with them, so the sum is only used when the set of
- * threads did not change (*ret_sig: their count and the sum of their ids). */
-
-static double
-daemon_cpu_fine_ns(pid_t pid, uint64_t *ret_sig)
-{
-  char path[128], line[256];
-  double total = 0;
-  uint64_t sig = 0;
-  *ret_sig = 0;
-  if (pid <= 0)
-    return NAN;
-  snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
-  DIR *d = opendir(path);
-  if (d == NULL)
-    return NAN;
-  struct dirent *e;
-  while ((e = readdir(d)) != NULL) {
-    if (e->d_name[0] == '.')
-      continue;
-    snprintf(path, sizeof path, "/proc/%d/task/%s/sched", (int)pid, e->d_name);
-    FILE *f = fopen(path, "re");
-    if (f == NULL) {
-      closedir(d);
-      return NAN;
-    }
-    double ms = NAN;
-    while (fgets(line, sizeof line, f) != NULL) {
-      if (strncmp(line, "se.sum_exec_runtime", 19) == 0) {
-        char *colon = strchr(line, ':');
-        ms = colon != NULL ? strtod(colon + 1, NULL) : NAN;
-        break;
-      }
-    }
-    fclose(f);
-    if (isnan(ms)) {
-      closedir(d);
-      return NAN;
-    }
-    total += ms * 1e6;
-    sig += (1ull << 40) + strtoull(e->d_name, NULL, 10);
-  }
-  closedir(d);
-  *ret_sig = sig;
-  return total;
-}
-
-typedef struct {
-  double coarse, fine;
-  uint64_t sig;
-} CpuSample;
-
-static CpuSample
-cpu_sample(pid_t pid)
-{
-  CpuSample c;
-  c.coarse = daemon_cpu_ns(pid);
-  c.fine = daemon_cpu_fine_ns(pid, &c.sig);
-  return c;
-}
-
-static double
-cpu_delta(CpuSample a, CpuSample b)
-{
-  if (!isnan(a.fine) && !isnan(b.fine) && a.sig == b.sig && a.sig != 0)
-    return b.fine - a.fine;
-  return b.coarse - a.coarse;
-}
-
-static long
-daemon_rss_kb(pid_t pid)
-{
-  char path[64], line[256];
-  long kb = -1;
-  if (pid <= 0)
-    return -1;
-  snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-  FILE *f = fopen(path, "re");
-  if (f == NULL)
-    return -1;
-  while (fgets(line, sizeof line, f) != NULL) {
-    if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
-      break;
-  }
-  fclose(f);
-  return kb;
 }
 
 /* ---- readers ---- */
@@ -876,7 +761,13 @@ usage(FILE *out)
       "  -n, --cgroup-name NAME  cgroups to create (default proclens-bench-PID)\n"
       "      --no-cgroups      readers stay where they are (M only sets process count)\n"
       "      --bufsize BYTES   read(2) size (default 65536)\n"
-      "      --csv FILE        append one line per cell to FILE\n");
+      "      --csv FILE        append one line per cell to FILE\n"
+      "      --idle N          instead of cells: create N cgroups with a sleeping process\n"
+      "                       each, register them as containers in --registry DIR, and\n"
+      "                       measure the first target's daemon (pid=) idle, with one\n"
+      "                       view read in a loop, and how fast it lists them; -d is the\n"
+      "                       length of each window\n"
+      "      --registry DIR    the daemon's --registry directory (for --idle)\n");
 }
 
 static void
@@ -910,7 +801,7 @@ parse_target(const char *arg)
 int
 main(int argc, char **argv)
 {
-  enum { OPT_NO_CGROUPS = 256, OPT_BUFSIZE, OPT_CSV };
+  enum { OPT_NO_CGROUPS = 256, OPT_BUFSIZE, OPT_CSV, OPT_IDLE, OPT_REGISTRY };
   static const struct option longopts[] = {
       {"target", required_argument, NULL, 't'},
       {"file", required_argument, NULL, 'f'},
@@ -925,11 +816,12 @@ main(int argc, char **argv)
       {"bufsize", required_argument, NULL, OPT_BUFSIZE},
       {"rounds", required_argument, NULL, 'R'},
       {"csv", required_argument, NULL, OPT_CSV},
+      {"idle", required_argument, NULL, OPT_IDLE},
+      {"registry", required_argument, NULL, OPT_REGISTRY},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0},
   };
   int c;
-  clk_tck = sysconf(_SC_CLK_TCK);
   snprintf(cg_name, sizeof cg_name, "proclens-bench-%d", (int)getpid());
   while ((c = getopt_long(argc, argv, "t:f:s:d:Vb:x:r:n:R:h", longopts, NULL)) != -1) {
     switch (c) {
@@ -996,6 +888,14 @@ main(int argc, char **argv)
     case OPT_CSV:
       csv_path = optarg;
       break;
+    case OPT_IDLE:
+      idle_count = atoi(optarg);
+      if (idle_count < 1 || idle_count > 100000)
+        die("--idle: 1..100000 containers");
+      break;
+    case OPT_REGISTRY:
+      registry_dir = optarg;
+      break;
     case 'h':
       usage(stdout);
       return 0;
@@ -1025,6 +925,18 @@ main(int argc, char **argv)
       nofile.rlim_cur < 4096) {
     nofile.rlim_cur = nofile.rlim_max;
     setrlimit(RLIMIT_NPROC, &nofile);
+  }
+
+  if (idle_count > 0) {
+    if (registry_dir == NULL)
+      die("--idle needs --registry DIR");
+    IdleConfig cfg = {.mount = targets[0].dir,
+                      .pid = targets[0].pid,
+                      .registry = registry_dir,
+                      .cg_name = cg_name,
+                      .count = idle_count,
+                      .seconds = duration};
+    return bench_idle(&cfg, &stop_flag);
   }
 
   if (csv_path != NULL) {
