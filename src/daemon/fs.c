@@ -201,16 +201,19 @@ fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off
   fuse_reply_err(req, EROFS);
 }
 
-/* sendfile(2) and splice(2) read through the page cache and stop at the inode's size, and
- * a short read there shrinks that size to the length of one caller's content. Before each
- * open, store nothing at TREE_FILE_SIZE: the kernel grows the size back, so the next pass,
- * whoever reads it, is not cut at an earlier caller's length. */
+/* Stores one byte at the last offset of TREE_FILE_SIZE: the kernel grows the size back
+ * (a store of nothing would not: the size grows only with data written), so the next
+ * pass, whoever reads it, is not cut at an earlier caller's length (see size_guard.h). The
+ * page stays beyond the end of what anyone reads, and the open that follows drops it with
+ * the rest of the page cache (no keep_cache). */
 static void
 restore_file_size(const FsState *fs, fuse_ino_t ino)
 {
-  struct fuse_bufvec nothing = FUSE_BUFVEC_INIT(0);
-  if (fs->session != NULL)
-    fuse_lowlevel_notify_store(fs->session, ino, TREE_FILE_SIZE, &nothing, 0);
+  static const char last = '\n';
+  struct fuse_bufvec one = FUSE_BUFVEC_INIT(1);
+  one.buf[0].mem = (void *)&last;
+  if (fs->session != NULL && size_guard_take(fs->size_guard, ino))
+    fuse_lowlevel_notify_store(fs->session, ino, TREE_FILE_SIZE - 1, &one, 0);
 }
 
 static void
@@ -258,6 +261,8 @@ fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * waits for the answer even when killed, and RELEASE comes only after its close(). */
 typedef struct {
   fuse_req_t req;
+  fuse_ino_t ino;
+  uint64_t lock_owner; /* 0 for a page-cache READ (sendfile, splice) */
   const TreeNode *node;
   const TreeDynNode *dyn;
   OpenFile *of;
@@ -301,6 +306,10 @@ serve_read(const FsState *fs, const ReadJob *job)
   char *slice = heap != NULL ? heap : stack;
   memcpy(slice, of->content->str + start, count);
   g_mutex_unlock(&of->lock);
+  /* Before the reply: the size the kernel takes from it is not restored by an open that
+   * comes in between. */
+  if (count < job->size)
+    size_guard_short_read(fs->size_guard, job->ino, job->lock_owner);
   fuse_reply_buf(job->req, slice, count);
 }
 
@@ -316,8 +325,8 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
 {
   FsState *fs = state_of(req);
   TreeNode *node = tree_get(fs->tree, ino);
-  ReadJob job = {.req = req, .node = node, .of = (OpenFile *)(uintptr_t)fi->fh,
-                 .size = size, .off = off};
+  ReadJob job = {.req = req, .ino = ino, .lock_owner = fi->lock_owner, .node = node,
+                 .of = (OpenFile *)(uintptr_t)fi->fh, .size = size, .off = off};
 
   job.dyn = node == NULL ? tree_dyn_get(fs->tree, ino) : NULL;
   if ((job.dyn == NULL && (node == NULL || node->file == NULL)) || job.of == NULL) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "proclens/context.h"
+#include "size_guard.h"
 #include "tree.h"
 #include <fuse_lowlevel.h>
 
@@ -11,6 +12,7 @@ typedef struct {
   const Tree *tree;
   struct fuse_session *session; /* for notifications to the kernel; set once mounted */
   GThreadPool *workers; /* renders the PlVfile.unbounded files; NULL: in the loop thread */
+  SizeGuard *size_guard;
 } FsState;
 
 extern const struct fuse_lowlevel_ops fs_operations;

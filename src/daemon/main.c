@@ -283,7 +283,8 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
       ctx, files, o->registry,
       o->refresh_interval != 0 ? o->refresh_interval : settings->file.refresh_interval, o->debug);
   Reloader reloader = {.settings = settings, .ctx = ctx, .views = views};
-  FsState state = {.ctx = ctx, .tree = tree};
+  g_autoptr(SizeGuard) size_guard = size_guard_new();
+  FsState state = {.ctx = ctx, .tree = tree, .size_guard = size_guard};
   struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
   int status = 1;
 

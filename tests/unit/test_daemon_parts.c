@@ -1,6 +1,7 @@
-/* The daemon's pure parts: mountinfo lookup, the tree, option parsing. */
+/* The daemon's pure parts: mountinfo lookup, the tree, option parsing, the size guard. */
 #include "mountpoint.h"
 #include "options.h"
+#include "size_guard.h"
 #include "tree.h"
 #include "unit.h"
 
@@ -102,6 +103,24 @@ START_TEST(options_errors)
 }
 END_TEST
 
+/* Only a short page-cache READ (no lock owner) marks an inode, once; an open takes it. */
+START_TEST(size_guard_marks)
+{
+  g_autoptr(SizeGuard) guard = size_guard_new();
+  ck_assert(!size_guard_take(guard, 6));
+  size_guard_short_read(guard, 6, 0x1f9f8d62dd01cf08ULL); /* a direct read(2) */
+  ck_assert(!size_guard_take(guard, 6));
+  size_guard_short_read(guard, 6, 0);
+  size_guard_short_read(guard, 6, 0);
+  size_guard_short_read(guard, 9, 0);
+  ck_assert(!size_guard_take(guard, 7));
+  ck_assert(size_guard_take(guard, 6));
+  ck_assert(!size_guard_take(guard, 6));
+  ck_assert(size_guard_take(guard, 9));
+  ck_assert(!size_guard_take(guard, 9));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -111,6 +130,7 @@ main(void)
   tcase_add_test(tc, tree_from_paths);
   tcase_add_test(tc, options_defaults_and_overrides);
   tcase_add_test(tc, options_errors);
+  tcase_add_test(tc, size_guard_marks);
   suite_add_tcase(s, tc);
   return run_suite(s);
 }
