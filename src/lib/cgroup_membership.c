@@ -2,6 +2,7 @@
 #include "proclens/cgroup.h"
 #include "proclens/error.h"
 #include "proclens/fileio.h"
+#include "proclens/proc_cgroup_cache.h"
 
 #include <errno.h>
 #include <string.h>
@@ -74,14 +75,13 @@ gboolean
 pl_cg_membership_read(const char *proc_root, pid_t pid, PlCgMembership *ret_membership,
                       GError **error)
 {
-  g_autofree char *path = g_strdup_printf("%s/%d/cgroup", proc_root, (int)pid);
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
 
-  if (!pl_read_file(path, &text, NULL, &local)) {
+  if (!pl_proc_cgroup_read(proc_root, pid, &text, &local)) {
     /* A caller that exited mid-request: its /proc entry is gone. */
     int e = pl_error_to_errno(local);
-    pl_set_errno(error, e == ENOENT ? ESRCH : e, "read %s", path);
+    pl_set_errno(error, e == ENOENT ? ESRCH : e, "%s", local->message);
     return FALSE;
   }
   return pl_cg_membership_parse(text, ret_membership, error);

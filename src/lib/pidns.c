@@ -32,6 +32,7 @@ typedef struct {
 
 struct PlPidnsCache {
   Shard shards[SHARDS];
+  GOnce self_once; /* the daemon's own namespace inode: it never changes, looked up once */
 };
 
 PlPidnsCache *
@@ -128,6 +129,21 @@ ns_inode_of(const char *proc_root, pid_t pid, guint64 *ret_inode)
   return pl_ns_link_inode(buf, ret_inode);
 }
 
+static gpointer
+lookup_self_ns(gpointer data)
+{
+  const char *proc_root = data;
+  guint64 ino = 0;
+  return ns_inode_of(proc_root, 0, &ino) ? GSIZE_TO_POINTER((gsize)ino) : NULL;
+}
+
+static gboolean
+is_daemon_ns(PlPidnsCache *cache, const char *proc_root, guint64 ns)
+{
+  gpointer ino = g_once(&cache->self_once, lookup_self_ns, (gpointer)proc_root);
+  return ino != NULL && (guint64)GPOINTER_TO_SIZE(ino) == ns;
+}
+
 static gboolean
 starttime_of(const char *proc_root, pid_t pid, guint64 *ret_ticks)
 {
@@ -216,7 +232,7 @@ gboolean
 pl_pidns_init_start(PlPidnsCache *cache, const char *proc_root, pid_t pid, guint64 *ret_start_ticks,
                     gboolean *ret_host, GError **error)
 {
-  guint64 ns, host_ns;
+  guint64 ns;
 
   if (!ns_inode_of(proc_root, pid, &ns)) {
     g_autofree char *dir = g_strdup_printf("%s/%d", proc_root, (int)pid);
@@ -230,7 +246,7 @@ pl_pidns_init_start(PlPidnsCache *cache, const char *proc_root, pid_t pid, guint
     return TRUE;
   }
   /* The daemon runs in the host's pid namespace; /proc/1 may hide its links from us. */
-  if (ns_inode_of(proc_root, 0, &host_ns) && ns == host_ns) {
+  if (is_daemon_ns(cache, proc_root, ns)) {
     *ret_host = TRUE;
     *ret_start_ticks = 0;
     return TRUE;

@@ -1,0 +1,119 @@
+/* Kept-open /proc/TID/cgroup files (see proc_cgroup_cache.h). */
+#include "proclens/proc_cgroup_cache.h"
+#include "proclens/error.h"
+#include "proclens/fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+/* The lock is held across the pread: another tid replacing the slot must not close the
+ * descriptor under a reader (its number could be reused by then). Two tids meet on one
+ * slot only when their numbers agree in the low bits. */
+typedef struct {
+  GMutex lock;
+  pid_t tid; /* 0: empty */
+  int fd;
+  char *proc_root;
+} Slot;
+
+static Slot slots[PL_PROC_CGROUP_SLOTS];
+static gint enabled;
+
+void
+pl_proc_cgroup_cache_enable(void)
+{
+  g_atomic_int_set(&enabled, 1);
+}
+
+static gboolean
+on_procfs(int fd)
+{
+  struct statfs sfs;
+  return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
+}
+
+/* Opens and reads path; returns the descriptor when it may be kept, else -1 (closed). */
+static int
+open_and_read(const char *path, char **ret_text, GError **error)
+{
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    pl_set_errno(error, errno, "open %s", path);
+    return -2;
+  }
+  /* proc_cgroup_show is one seq_file record: the first short read is the end. */
+  gssize n = pl_pread_whole(fd, TRUE, ret_text);
+  if (n < 0) {
+    pl_set_errno(error, errno, "read %s", path);
+    close(fd);
+    return -2;
+  }
+  if (!g_atomic_int_get(&enabled) || !on_procfs(fd)) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+/* Under the slot's lock: reads the kept descriptor if it is tid's. FALSE when it is not,
+ * or when its task is gone (ESRCH) or anything else failed: the slot is emptied. */
+static gboolean
+slot_read(Slot *slot, const char *proc_root, pid_t tid, char **ret_text)
+{
+  if (slot->tid != tid || strcmp(slot->proc_root, proc_root) != 0)
+    return FALSE;
+  /* An empty text is no task's membership: read it again through the path. */
+  if (pl_pread_whole(slot->fd, TRUE, ret_text) > 0)
+    return TRUE;
+  g_clear_pointer(ret_text, g_free);
+  close(slot->fd);
+  slot->tid = 0;
+  return FALSE;
+}
+
+gboolean
+pl_proc_cgroup_read(const char *proc_root, pid_t tid, char **ret_text, GError **error)
+{
+  g_autofree char *path = g_strdup_printf("%s/%d/cgroup", proc_root, (int)tid);
+  if (!g_atomic_int_get(&enabled) || tid <= 0) {
+    int fd = open_and_read(path, ret_text, error);
+    if (fd >= 0)
+      close(fd);
+    return fd != -2;
+  }
+  Slot *slot = &slots[(guint)tid % PL_PROC_CGROUP_SLOTS];
+  g_mutex_lock(&slot->lock);
+  gboolean done = slot_read(slot, proc_root, tid, ret_text);
+  if (!done) {
+    int fd = open_and_read(path, ret_text, error);
+    done = fd != -2;
+    if (fd >= 0) {
+      if (slot->tid != 0)
+        close(slot->fd);
+      slot->tid = tid;
+      slot->fd = fd;
+      if (slot->proc_root == NULL || strcmp(slot->proc_root, proc_root) != 0) {
+        g_free(slot->proc_root);
+        slot->proc_root = g_strdup(proc_root);
+      }
+    }
+  }
+  g_mutex_unlock(&slot->lock);
+  return done;
+}
+
+guint
+pl_proc_cgroup_kept(void)
+{
+  guint n = 0;
+  for (guint i = 0; i < PL_PROC_CGROUP_SLOTS; i++) {
+    g_mutex_lock(&slots[i].lock);
+    n += slots[i].tid != 0;
+    g_mutex_unlock(&slots[i].lock);
+  }
+  return n;
+}
