@@ -3,7 +3,6 @@
 #include "proclens/error.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 
 /* --- the kernel's side of freshness ----------------------------------------------------- */
@@ -85,31 +84,6 @@ container_views_set_interval(ContainerViews *cv, guint interval_ms)
     view_refresher_wake(cv->refresher);
 }
 
-/* Workers are woken from read(2) by this signal when the session stops. */
-static void
-wake_handler(int sig)
-{
-}
-
-static void *
-worker(void *data)
-{
-  ContainerViews *cv = data;
-  struct fuse_buf buf = {0};
-
-  while (!fuse_session_exited(cv->session)) {
-    int res = fuse_session_receive_buf(cv->session, &buf);
-    if (res == -EINTR || res == -EAGAIN)
-      continue;
-    if (res <= 0)
-      break;
-    fuse_session_process_buf(cv->session, &buf);
-  }
-  free(buf.mem);
-  g_atomic_int_dec_and_test(&cv->workers_running);
-  return NULL;
-}
-
 static gpointer
 mount_thread(gpointer data)
 {
@@ -123,18 +97,8 @@ mount_thread(gpointer data)
   g_atomic_int_set(&cv->mounted, 1);
   g_message("container views on %s (registry %s, refresh every %u ms)", cv->mountpoint,
             view_table_registry(cv->table), view_table_interval(cv->table));
-  sigset_t wake;
-  sigemptyset(&wake);
-  sigaddset(&wake, SIGUSR2);
-  pthread_sigmask(SIG_UNBLOCK, &wake, NULL);
-  for (int i = 0; i < CONTAINER_VIEWS_WORKERS; i++) {
-    g_atomic_int_inc(&cv->workers_running);
-    if (pthread_create(&cv->workers[i], NULL, worker, cv) != 0) {
-      g_atomic_int_dec_and_test(&cv->workers_running);
-      break;
-    }
-    cv->workers_started = i + 1;
-  }
+  g_atomic_pointer_set(&cv->workers,
+                       request_threads_start(cv->session, CONTAINER_VIEWS_WORKERS));
   /* Served now: containers' binds of a dead predecessor's views get clones of these. */
   if (cv->remount != NULL) {
     remount_mounted(cv->remount);
@@ -161,7 +125,6 @@ gboolean
 container_views_start(ContainerViews *cv, const char *mountpoint, Remount *remount, GError **error)
 {
   struct fuse_args args = FUSE_ARGS_INIT(0, NULL);
-  struct sigaction sa = {.sa_handler = wake_handler};
 
   cv->watch = registry_watch_start(cv->table, error);
   if (cv->watch == NULL)
@@ -176,7 +139,6 @@ container_views_start(ContainerViews *cv, const char *mountpoint, Remount *remou
     pl_set_errno(error, EINVAL, "container views: cannot create the FUSE session");
     return FALSE;
   }
-  sigaction(SIGUSR2, &sa, NULL); /* no SA_RESTART: read(2) returns EINTR */
   cv->mountpoint = g_strdup(mountpoint);
   g_thread_unref(g_thread_new("views-mount", mount_thread, cv));
   return TRUE;
@@ -192,16 +154,7 @@ container_views_stop(ContainerViews *cv)
     g_atomic_int_set(&cv->mounted, 0);
     fuse_session_unmount(cv->session);
   }
-  /* Bind mounts in containers may keep the connection alive after the unmount: wake the
-   * workers out of read(2) until they have all seen the exit. */
-  while (g_atomic_int_get(&cv->workers_running) > 0) {
-    for (int i = 0; i < cv->workers_started; i++)
-      pthread_kill(cv->workers[i], SIGUSR2);
-    g_usleep(10000);
-  }
-  for (int i = 0; i < cv->workers_started; i++)
-    pthread_join(cv->workers[i], NULL);
-  cv->workers_started = 0;
+  request_threads_stop(g_atomic_pointer_exchange(&cv->workers, NULL));
   registry_watch_stop(g_steal_pointer(&cv->watch));
   view_refresher_stop(g_steal_pointer(&cv->refresher));
   fuse_session_destroy(g_steal_pointer(&cv->session));

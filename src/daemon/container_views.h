@@ -12,11 +12,11 @@
 #include "proclens/vfiles.h"
 #include "registry_watch.h"
 #include "remount.h"
+#include "request_threads.h"
 #include "tree.h"
 #include "view_refresh.h"
 #include "view_table.h"
 #include <fuse_lowlevel.h>
-#include <pthread.h>
 
 #define CONTAINER_VIEWS_DIR "containers"
 /* The role part of the views' fsname ("proclens-containers:<instance>"), see remount.h. */
@@ -44,9 +44,7 @@ typedef struct {
   gboolean debug;
   gint mounted;     /* notifications go to the kernel only while mounted */
   gboolean no_open; /* the kernel opens files without asking (FUSE_CAP_NO_OPEN_SUPPORT) */
-  pthread_t workers[CONTAINER_VIEWS_WORKERS];
-  gint workers_started;
-  gint workers_running;
+  RequestThreads *workers; /* set by the mount thread once mounted */
 } ContainerViews;
 
 extern const struct fuse_lowlevel_ops container_fs_operations;

@@ -6,6 +6,7 @@
 #include "mountpoint.h"
 #include "options.h"
 #include "remount.h"
+#include "request_threads.h"
 #include "proclens/cgfile_cache.h"
 #include "proclens/context.h"
 #include "proclens/error.h"
@@ -280,6 +281,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
   g_autoptr(Tree) tree = tree_new(files);
   Health health = {.remount = remount};
   GThread *health_th = NULL, *reload_th = NULL;
+  RequestThreads *extra = NULL;
   ContainerViews *views = container_views_new(
       ctx, files, o->registry,
       o->refresh_interval != 0 ? o->refresh_interval : settings->file.refresh_interval, o->debug);
@@ -336,6 +338,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     g_printerr("proclensd: worker threads: %s\n", error->message);
     goto out_unmount;
   }
+  extra = request_threads_start(se, request_threads_wanted(FS_REQUEST_THREADS) - 1);
   start_container_views(views, o->mountpoint, remount);
   health.probe = probe_path(o->mountpoint, files);
   {
@@ -351,13 +354,17 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     sd_notify(0, "READY=1\nSTATUS=serving (no files)");
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
-  /* One thread answers every request: each request of a read (OPEN, READ, RELEASE) then
-   * wakes the same thread instead of a different worker of libfuse's pool, which tripled
-   * the CPU per read on a VM where wake-ups are costly. Its work is bounded (a few small
-   * procfs/cgroupfs reads; nothing waits on a caller, whose exit only makes the reply
-   * fail, or on a vanished cgroup, which answers ENOENT at once); renders whose cost grows
-   * with a cgroup's tasks go to the worker pool. */
+  /* A fixed set of request threads, one per CPU the daemon may use: libfuse's
+   * multi-threaded loop starts and retires workers and takes a lock per request, which
+   * tripled the CPU per read on a VM where wake-ups are costly; one thread serves at most
+   * one CPU's worth of reads. Their work is bounded (a few small procfs/cgroupfs reads;
+   * nothing waits on a caller, whose exit only makes the reply fail, or on a vanished
+   * cgroup, which answers ENOENT at once); renders whose cost grows with a cgroup's tasks
+   * go to the worker pool. This thread is one of them: the stop signals interrupt it. */
   int rc = fuse_session_loop(se);
+  /* The loop resets the session on its way out: mark it ended again for the others. */
+  fuse_session_exit(se);
+  request_threads_stop(g_steal_pointer(&extra));
   /* Before the main mount goes: the views' mount sits on its containers/ directory. */
   container_views_stop(views);
   /* The signal handlers end the loop with rc 0 (or the signal number on some versions). */

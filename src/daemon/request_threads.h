@@ -1,0 +1,24 @@
+/* Threads that read a FUSE session's requests from /dev/fuse and answer them, each with
+ * its own buffer; the kernel hands each request to one of them. Used by the caller views
+ * (beside the main thread's fuse_session_loop, which the stop signals interrupt) and by
+ * the container views. */
+#pragma once
+
+#include <fuse_lowlevel.h>
+#include <glib.h>
+
+typedef struct RequestThreads RequestThreads;
+
+/* Starts up to n threads serving se (fewer if the system refuses more; NULL if none
+ * started). They take no signal but SIGUSR2, which wakes them for the stop; start them
+ * with the stop signals blocked in the caller (they inherit its mask). */
+RequestThreads *request_threads_start(struct fuse_session *se, guint n);
+
+/* After fuse_session_exit(se): wakes the threads out of read(2) until all have seen the
+ * exit (bind mounts in containers may keep the connection alive after the unmount, so a
+ * read may never end by itself) and joins them. NULL is ignored. */
+void request_threads_stop(RequestThreads *threads);
+
+/* The number of request threads worth running here: the CPUs the daemon may use, at most
+ * max. */
+guint request_threads_wanted(guint max);
