@@ -320,6 +320,22 @@ run_read_job(gpointer data, gpointer user_data)
   g_free(data);
 }
 
+/* Rendering a file whose cost grows with the caller's cgroup must not hold up every
+ * request thread: while one is left for the other callers, render here (a hand-off to the
+ * pool costs two wake-ups); else in the pool. */
+static void
+serve_unbounded(FsState *fs, ReadJob *job)
+{
+  gint busy = g_atomic_int_add(&fs->unbounded_inline, 1);
+  if (busy + 1 < (gint)fs->request_threads) {
+    serve_read(fs, job);
+    g_atomic_int_dec_and_test(&fs->unbounded_inline);
+    return;
+  }
+  g_atomic_int_dec_and_test(&fs->unbounded_inline);
+  g_thread_pool_push(fs->workers, g_memdup2(job, sizeof *job), NULL);
+}
+
 static void
 fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file_info *fi)
 {
@@ -333,14 +349,12 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
     fuse_reply_err(req, EBADF);
     return;
   }
-  /* Rendering a file whose cost grows with the caller's cgroup must not hold up the
-   * loop thread, which answers every other caller. */
   if (node != NULL && node->file->unbounded && fs->workers != NULL) {
     g_mutex_lock(&job.of->lock);
     gboolean render = off == 0 || !job.of->rendered;
     g_mutex_unlock(&job.of->lock);
     if (render) {
-      g_thread_pool_push(fs->workers, g_memdup2(&job, sizeof job), NULL);
+      serve_unbounded(fs, &job);
       return;
     }
   }

@@ -13,6 +13,8 @@ typedef struct {
   struct fuse_session *session; /* for notifications to the kernel; set once mounted */
   GThreadPool *workers; /* renders the PlVfile.unbounded files; NULL: in the loop thread */
   SizeGuard *size_guard;
+  guint request_threads; /* serving the session (set before they start) */
+  gint unbounded_inline; /* unbounded renders running in request threads now */
 } FsState;
 
 extern const struct fuse_lowlevel_ops fs_operations;

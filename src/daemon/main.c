@@ -339,6 +339,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     goto out_unmount;
   }
   extra = request_threads_start(se, request_threads_wanted(FS_REQUEST_THREADS) - 1);
+  state.request_threads = 1 + request_threads_started(extra);
   start_container_views(views, o->mountpoint, remount);
   health.probe = probe_path(o->mountpoint, files);
   {

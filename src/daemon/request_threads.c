@@ -64,6 +64,12 @@ request_threads_start(struct fuse_session *se, guint n)
   return threads;
 }
 
+guint
+request_threads_started(const RequestThreads *threads)
+{
+  return threads != NULL ? threads->started : 0;
+}
+
 void
 request_threads_stop(RequestThreads *threads)
 {

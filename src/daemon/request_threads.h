@@ -14,6 +14,9 @@ typedef struct RequestThreads RequestThreads;
  * with the stop signals blocked in the caller (they inherit its mask). */
 RequestThreads *request_threads_start(struct fuse_session *se, guint n);
 
+/* How many threads started (0 for NULL). */
+guint request_threads_started(const RequestThreads *threads);
+
 /* After fuse_session_exit(se): wakes the threads out of read(2) until all have seen the
  * exit (bind mounts in containers may keep the connection alive after the unmount, so a
  * read may never end by itself) and joins them. NULL is ignored. */
