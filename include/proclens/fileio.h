@@ -12,6 +12,10 @@
  * through the kept-open descriptors of cgfile_cache.h once that cache is enabled. */
 gboolean pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error);
 
+/* Reads a file the kernel writes with one show() call (/proc/TID/stat, status, cgroup: a
+ * single_open seq_file) with one read: its first short read is the end. */
+gboolean pl_read_record(const char *path, char **ret_text, GError **error);
+
 /* Reads fd whole from offset 0 into a NUL-terminated string; its length, or -1 with
  * errno set. single_record: the file is one seq_file record (a cgroup value file), so
  * the first short read is its end. */

@@ -41,17 +41,16 @@ pl_pread_whole(int fd, gboolean single_record, char **ret_text)
   return (gssize)len;
 }
 
-gboolean
-pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
+static gboolean
+read_uncached(const char *path, gboolean single_record, char **ret_text, gsize *ret_len,
+              GError **error)
 {
-  if (pl_cgfile_cacheable(path))
-    return pl_cgfile_read(path, ret_text, ret_len, error);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     pl_set_errno(error, errno, "open %s", path);
     return FALSE;
   }
-  gssize n = pl_pread_whole(fd, FALSE, ret_text);
+  gssize n = pl_pread_whole(fd, single_record, ret_text);
   int saved = errno;
   close(fd);
   if (n < 0) {
@@ -61,6 +60,20 @@ pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
   if (ret_len != NULL)
     *ret_len = (gsize)n;
   return TRUE;
+}
+
+gboolean
+pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError **error)
+{
+  if (pl_cgfile_cacheable(path))
+    return pl_cgfile_read(path, ret_text, ret_len, error);
+  return read_uncached(path, FALSE, ret_text, ret_len, error);
+}
+
+gboolean
+pl_read_record(const char *path, char **ret_text, GError **error)
+{
+  return read_uncached(path, TRUE, ret_text, NULL, error);
 }
 
 gboolean

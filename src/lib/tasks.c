@@ -44,19 +44,21 @@ append_tids(const char *text, GArray *tids)
   }
 }
 
-static void
+/* FALSE when dir is not there (neither its task list nor the directory could be read). */
+static gboolean
 collect(const char *dir, gboolean v2, GArray *tids, guint depth)
 {
   g_autofree char *text = NULL;
+  gboolean found = pl_read_file_in(dir, v2 ? "cgroup.threads" : "tasks", &text, NULL);
 
-  if (pl_read_file_in(dir, v2 ? "cgroup.threads" : "tasks", &text, NULL))
+  if (found)
     append_tids(text, tids);
   /* Deep trees are not a thing cgroups allow (v2 caps nesting); 32 levels is plenty. */
   if (depth >= 32 || tids->len >= PL_TASKS_MAX)
-    return;
+    return found;
   DIR *d = opendir(dir);
   if (d == NULL)
-    return;
+    return found;
   /* d_type spares a stat per control file; child cgroups are the only directories. */
   for (struct dirent *e; (e = readdir(d)) != NULL && tids->len < PL_TASKS_MAX;) {
     if (e->d_name[0] == '.')
@@ -71,15 +73,13 @@ collect(const char *dir, gboolean v2, GArray *tids, guint depth)
       collect(sub, v2, tids, depth + 1);
   }
   closedir(d);
+  return TRUE;
 }
 
 gboolean
 pl_cg_tasks_collect(const char *dir, gboolean v2, GArray *tids)
 {
-  if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
-    return FALSE;
-  collect(dir, v2, tids, 0);
-  return TRUE;
+  return collect(dir, v2, tids, 0);
 }
 
 char
@@ -100,7 +100,7 @@ pl_tasks_count(const char *proc_root, const GArray *tids, PlTaskCounts *ret_coun
     pid_t tid = g_array_index(tids, pid_t, i);
     g_autofree char *path = g_strdup_printf("%s/%d/stat", proc_root, (int)tid);
     g_autofree char *text = NULL;
-    if (!pl_read_file(path, &text, NULL, NULL))
+    if (!pl_read_record(path, &text, NULL))
       continue; /* exited since the list was read */
     c.total++;
     char state = pl_proc_stat_state(text);
