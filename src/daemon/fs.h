@@ -19,9 +19,6 @@ typedef struct {
 
 extern const struct fuse_lowlevel_ops fs_operations;
 
-/* Request threads at most (one per CPU the daemon may use, see main.c). */
-#define FS_REQUEST_THREADS 4
-
 /* Threads of the worker pool: as many slow renders may run at once, while the request
  * loop goes on answering the other callers. */
 #define FS_WORKERS 4

@@ -338,7 +338,7 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     g_printerr("proclensd: worker threads: %s\n", error->message);
     goto out_unmount;
   }
-  extra = request_threads_start(se, request_threads_wanted(FS_REQUEST_THREADS) - 1);
+  extra = request_threads_start(se, (o->threads > 0 ? (guint)o->threads : request_threads_wanted()) - 1);
   state.request_threads = 1 + request_threads_started(extra);
   start_container_views(views, o->mountpoint, remount);
   health.probe = probe_path(o->mountpoint, files);
@@ -355,13 +355,13 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
     sd_notify(0, "READY=1\nSTATUS=serving (no files)");
   pthread_sigmask(SIG_SETMASK, &saved, NULL);
 
-  /* A fixed set of request threads, one per CPU the daemon may use: libfuse's
-   * multi-threaded loop starts and retires workers and takes a lock per request, which
-   * tripled the CPU per read on a VM where wake-ups are costly; one thread serves at most
-   * one CPU's worth of reads. Their work is bounded (a few small procfs/cgroupfs reads;
-   * nothing waits on a caller, whose exit only makes the reply fail, or on a vanished
-   * cgroup, which answers ENOENT at once); renders whose cost grows with a cgroup's tasks
-   * go to the worker pool. This thread is one of them: the stop signals interrupt it. */
+  /* A fixed set of request threads (request_threads_wanted() says how many by default),
+   * not libfuse's multi-threaded loop, which starts and retires workers and takes a lock
+   * per request (it tripled the CPU per read here). Their work is bounded (a few small
+   * procfs/cgroupfs reads; nothing waits on a caller, whose exit only makes the reply
+   * fail, or on a vanished cgroup, which answers ENOENT at once); renders whose cost grows
+   * with a cgroup's tasks go to the worker pool unless another request thread is free.
+   * This thread is one of them: the stop signals interrupt it. */
   int rc = fuse_session_loop(se);
   /* The loop resets the session on its way out: mark it ended again for the others. */
   fuse_session_exit(se);

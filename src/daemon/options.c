@@ -69,6 +69,9 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
        "The container registry directory (default " PL_REGISTRY_DEFAULT_DIR ")", "DIR"},
       {"refresh-interval", 0, 0, G_OPTION_ARG_STRING, &interval,
        "Refresh each container view being read at most every MS milliseconds (default 100)", "MS"},
+      {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads,
+       "Answer the caller views' requests in N threads (default: one per two CPUs, at most 4)",
+       "N"},
       {"log-level", 'l', 0, G_OPTION_ARG_STRING, &o.log_level,
        "Show log messages down to LEVEL: error, critical, warning, message (default), info, "
        "debug",
@@ -108,6 +111,12 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "--refresh-interval: '%s' is not a number of milliseconds from 1 to %d", interval,
                 DAEMON_CONFIG_MAX_REFRESH_MS);
+    return FALSE;
+  }
+  if (o.threads < 0 || o.threads > DAEMON_MAX_THREADS) {
+    g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                "--threads: %d is not a number of threads from 1 to %d", o.threads,
+                DAEMON_MAX_THREADS);
     return FALSE;
   }
   o.mountpoint_given = rest != NULL && rest[0] != NULL;

@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#define DAEMON_MAX_THREADS 64
+
 typedef struct {
   char *mountpoint;
   char *cgroup_root;
@@ -18,6 +20,7 @@ typedef struct {
   char *config_file;      /* --config; NULL: the default file, which may be missing */
   char *registry;         /* --registry: the container registry directory; NULL: the file's */
   guint refresh_interval; /* --refresh-interval in ms; 0: the file's */
+  gint threads;           /* --threads: request threads of the caller views; 0: automatic */
   /* Which of mountpoint, cgroup_root and proc_root the command line gave (the others
    * hold defaults, which the config file overrides). */
   gboolean mountpoint_given, cgroup_root_given, proc_root_given;

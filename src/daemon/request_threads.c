@@ -86,9 +86,9 @@ request_threads_stop(RequestThreads *threads)
 }
 
 guint
-request_threads_wanted(guint max)
+request_threads_wanted(void)
 {
   cpu_set_t set;
   int n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-  return CLAMP((guint)n, 1, max);
+  return CLAMP((guint)n / 2, 1, 4);
 }

@@ -22,6 +22,9 @@ guint request_threads_started(const RequestThreads *threads);
  * read may never end by itself) and joins them. NULL is ignored. */
 void request_threads_stop(RequestThreads *threads);
 
-/* The number of request threads worth running here: the CPUs the daemon may use, at most
- * max. */
-guint request_threads_wanted(guint max);
+/* The number of caller-view request threads worth running here: one per two CPUs the
+ * daemon may use, at least 1, at most 4. Each read costs the reader about as much CPU as
+ * the daemon, and more threads than that only add wake-ups: on 2 CPUs, 8 readers got
+ * 11,100 reads/s from one thread and 8,400 from two (84 and 121 us of daemon CPU per
+ * read). */
+guint request_threads_wanted(void);

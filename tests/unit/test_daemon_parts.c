@@ -100,6 +100,17 @@ START_TEST(options_errors)
   const char *const two[] = {"proclensd", "/a", "/b", NULL};
   ck_assert(!parse(two, &o, &status, &error));
   ck_assert_int_eq(status, 2);
+  g_clear_error(&error);
+  const char *const many[] = {"proclensd", "--threads=65", NULL};
+  ck_assert(!parse(many, &o, &status, &error));
+  ck_assert(strstr(error->message, "--threads") != NULL);
+  g_clear_error(&error);
+  const char *const negative[] = {"proclensd", "--threads=-1", NULL};
+  ck_assert(!parse(negative, &o, &status, &error));
+  g_clear_error(&error);
+  const char *const two_threads[] = {"proclensd", "--threads=2", NULL};
+  ck_assert(parse(two_threads, &o, &status, &error));
+  ck_assert_int_eq(o.threads, 2);
 }
 END_TEST
 
