@@ -24,6 +24,15 @@ gboolean pl_cg_task_node(const PlCgLayout *layout, const PlCgMembership *members
  * "cgroup.threads") to tids, at most PL_TASKS_MAX. FALSE when dir cannot be read. */
 gboolean pl_cg_tasks_collect(const char *dir, gboolean v2, GArray *tids);
 
+/* Bounds pl_cg_tasks_collect in the calling thread to max tasks (0: PL_TASKS_MAX again)
+ * and clears the mark below. The daemon's request thread renders small cgroups itself and
+ * hands bigger ones to its worker pool: it sets a bound, renders, and if the bound was
+ * hit throws the render away. */
+void pl_tasks_limit_thread(guint max);
+
+/* Whether a task list was cut at this thread's bound since pl_tasks_limit_thread. */
+gboolean pl_tasks_limit_hit(void);
+
 /* The state letter of /proc/<tid>/stat text (after the last ')'), or 0 when malformed. */
 char pl_proc_stat_state(const char *stat_text);
 

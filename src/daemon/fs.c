@@ -1,6 +1,7 @@
 /* The FUSE low-level operations. Each handler replies exactly once. */
 #include "fs.h"
 #include "proclens/error.h"
+#include "proclens/tasks.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -270,30 +271,47 @@ typedef struct {
   off_t off;
 } ReadJob;
 
-/* A read at offset 0 starts a new pass (cat, or top's lseek(0)+read) and renders fresh
- * content; later offsets continue the same snapshot. */
-static void
-serve_read(const FsState *fs, const ReadJob *job)
+/* Renders into of->content for a READ at offset 0 (a new pass: cat, or top's
+ * lseek(0)+read) or a first READ; later offsets continue the same snapshot. Under of->lock.
+ * FALSE with error set when the producer failed. */
+static gboolean
+render(const FsState *fs, const ReadJob *job, GError **error)
+{
+  OpenFile *of = job->of;
+  if (job->off != 0 && of->rendered)
+    return TRUE;
+  pid_t pid = fuse_req_ctx(job->req)->pid;
+  g_string_truncate(of->content, 0);
+  if (job->dyn != NULL)
+    of->rendered = job->dyn->root->vdir->read(fs->ctx, pid, job->dyn->rel, of->content, error);
+  else
+    of->rendered = job->node->file->produce(fs->ctx, pid, of->content, error);
+  if (!of->rendered)
+    g_debug("%s for pid %d: %s", job->dyn != NULL ? job->dyn->rel : job->node->file->path,
+            (int)pid, (*error)->message);
+  return of->rendered;
+}
+
+/* Answers job. bounded: the render ran under a bound on the tasks it may look at
+ * (pl_tasks_limit_thread); if the bound was hit, nothing is answered, the render is
+ * dropped and FALSE returned: the caller hands the job to the pool. */
+static gboolean
+serve_read(const FsState *fs, const ReadJob *job, gboolean bounded)
 {
   OpenFile *of = job->of;
   g_autoptr(GError) error = NULL;
 
   g_mutex_lock(&of->lock);
-  if (job->off == 0 || !of->rendered) {
-    pid_t pid = fuse_req_ctx(job->req)->pid;
-    g_string_truncate(of->content, 0);
-    if (job->dyn != NULL)
-      of->rendered = job->dyn->root->vdir->read(fs->ctx, pid, job->dyn->rel, of->content, &error);
-    else
-      of->rendered = job->node->file->produce(fs->ctx, pid, of->content, &error);
-    if (!of->rendered) {
-      int err = pl_error_to_errno(error);
-      g_mutex_unlock(&of->lock);
-      g_debug("%s for pid %d: %s", job->dyn != NULL ? job->dyn->rel : job->node->file->path,
-              (int)pid, error->message);
-      fuse_reply_err(job->req, err);
-      return;
-    }
+  gboolean ok = render(fs, job, &error);
+  if (bounded && pl_tasks_limit_hit()) {
+    of->rendered = FALSE;
+    g_mutex_unlock(&of->lock);
+    return FALSE;
+  }
+  if (!ok) {
+    g_mutex_unlock(&of->lock);
+    fuse_reply_err(job->req, pl_error_to_errno(error));
+    return TRUE;
   }
   gsize len = of->content->len;
   gsize start = (gsize)job->off < len ? (gsize)job->off : len;
@@ -311,29 +329,36 @@ serve_read(const FsState *fs, const ReadJob *job)
   if (count < job->size)
     size_guard_short_read(fs->size_guard, job->ino, job->lock_owner);
   fuse_reply_buf(job->req, slice, count);
+  return TRUE;
 }
 
 static void
 run_read_job(gpointer data, gpointer user_data)
 {
-  serve_read(user_data, data);
+  serve_read(user_data, data, FALSE);
   g_free(data);
 }
 
 /* Rendering a file whose cost grows with the caller's cgroup must not hold up every
- * request thread: while one is left for the other callers, render here (a hand-off to the
- * pool costs two wake-ups); else in the pool. */
+ * request thread. While another request thread is free, render here (a hand-off to the
+ * pool costs two wake-ups). Else render here only a cgroup of at most FS_INLINE_TASKS
+ * tasks: a bigger one is dropped as soon as its task list shows it and goes to the pool. */
 static void
 serve_unbounded(FsState *fs, ReadJob *job)
 {
   gint busy = g_atomic_int_add(&fs->unbounded_inline, 1);
-  if (busy + 1 < (gint)fs->request_threads) {
-    serve_read(fs, job);
-    g_atomic_int_dec_and_test(&fs->unbounded_inline);
-    return;
+  gboolean free_thread_left = busy + 1 < (gint)fs->request_threads;
+  gboolean done;
+  if (free_thread_left) {
+    done = serve_read(fs, job, FALSE);
+  } else {
+    pl_tasks_limit_thread(FS_INLINE_TASKS);
+    done = serve_read(fs, job, TRUE);
+    pl_tasks_limit_thread(0);
   }
   g_atomic_int_dec_and_test(&fs->unbounded_inline);
-  g_thread_pool_push(fs->workers, g_memdup2(job, sizeof *job), NULL);
+  if (!done)
+    g_thread_pool_push(fs->workers, g_memdup2(job, sizeof *job), NULL);
 }
 
 static void
@@ -358,7 +383,7 @@ fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off, struct fuse_file
       return;
     }
   }
-  serve_read(fs, &job);
+  serve_read(fs, &job, FALSE);
 }
 
 gboolean

@@ -19,6 +19,10 @@ typedef struct {
 
 extern const struct fuse_lowlevel_ops fs_operations;
 
+/* A request thread renders proc/stat and proc/loadavg of a cgroup this small itself (a
+ * few hundred microseconds at most); bigger ones go to the worker pool. */
+#define FS_INLINE_TASKS 64
+
 /* Threads of the worker pool: as many slow renders may run at once, while the request
  * loop goes on answering the other callers. */
 #define FS_WORKERS 4

@@ -25,11 +25,40 @@ pl_cg_task_node(const PlCgLayout *layout, const PlCgMembership *membership, PlCg
   return FALSE;
 }
 
+/* This thread's bound on the tasks a render may look at (see tasks.h); 0: PL_TASKS_MAX. */
+static __thread guint thread_limit;
+static __thread gboolean thread_limit_hit;
+
+void
+pl_tasks_limit_thread(guint max)
+{
+  thread_limit = MIN(max, PL_TASKS_MAX);
+  thread_limit_hit = FALSE;
+}
+
+gboolean
+pl_tasks_limit_hit(void)
+{
+  return thread_limit_hit;
+}
+
+/* Whether tids may grow; notes when this thread's bound stopped it. */
+static gboolean
+room_for_more(const GArray *tids)
+{
+  guint max = thread_limit != 0 ? thread_limit : PL_TASKS_MAX;
+  if (tids->len < max)
+    return TRUE;
+  if (thread_limit != 0)
+    thread_limit_hit = TRUE;
+  return FALSE;
+}
+
 static void
 append_tids(const char *text, GArray *tids)
 {
   const char *p = text;
-  while (*p != '\0' && tids->len < PL_TASKS_MAX) {
+  while (*p != '\0' && room_for_more(tids)) {
     char *end;
     guint64 v = g_ascii_strtoull(p, &end, 10);
     if (end == p)
@@ -54,13 +83,13 @@ collect(const char *dir, gboolean v2, GArray *tids, guint depth)
   if (found)
     append_tids(text, tids);
   /* Deep trees are not a thing cgroups allow (v2 caps nesting); 32 levels is plenty. */
-  if (depth >= 32 || tids->len >= PL_TASKS_MAX)
+  if (depth >= 32 || !room_for_more(tids))
     return found;
   DIR *d = opendir(dir);
   if (d == NULL)
     return found;
   /* d_type spares a stat per control file; child cgroups are the only directories. */
-  for (struct dirent *e; (e = readdir(d)) != NULL && tids->len < PL_TASKS_MAX;) {
+  for (struct dirent *e; (e = readdir(d)) != NULL && room_for_more(tids);) {
     if (e->d_name[0] == '.')
       continue;
     gboolean is_dir = e->d_type == DT_DIR;
