@@ -233,8 +233,12 @@ reload(Reloader *r)
   sd_notify(0, "READY=1\nSTATUS=serving (configuration reloaded)");
 }
 
-/* SIGHUP is blocked in every thread (main blocks it before any thread starts); this one
- * takes it with sigtimedwait, so the reload runs in a normal thread context. */
+/* SIGHUP (reload) and SIGUSR1 (sweep or stop) are blocked in every thread (main blocks them
+ * before any thread starts); this one takes them with sigwaitinfo, so the reload runs in a
+ * normal thread context. No timeout while nothing needs one, so that an idle daemon never
+ * wakes. While cgroup files are kept it closes the idle ones every PL_CGFILE_IDLE_SEC (an
+ * open file keeps a removed cgroup in the kernel); the cache raises SIGUSR1 when it keeps
+ * its first file. */
 static gpointer
 reload_thread(gpointer data)
 {
@@ -242,10 +246,13 @@ reload_thread(gpointer data)
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGHUP);
-  struct timespec tick = {.tv_sec = 0, .tv_nsec = 200 * 1000 * 1000};
+  sigaddset(&set, SIGUSR1);
+  struct timespec tick = {.tv_sec = PL_CGFILE_IDLE_SEC, .tv_nsec = 0};
   while (!g_atomic_int_get(&r->stop)) {
-    if (sigtimedwait(&set, NULL, &tick) == SIGHUP)
+    int sig = pl_cgfile_kept() > 0 ? sigtimedwait(&set, NULL, &tick) : sigwaitinfo(&set, NULL);
+    if (sig == SIGHUP && !g_atomic_int_get(&r->stop))
       reload(r);
+    pl_cgfile_close_idle();
   }
   return NULL;
 }
@@ -385,6 +392,7 @@ out_unmount:
   }
   if (reload_th != NULL) {
     g_atomic_int_set(&reloader.stop, 1);
+    kill(getpid(), SIGUSR1); /* blocked everywhere: the reload thread takes it */
     g_thread_join(reload_th);
   }
 out_signals:
@@ -393,6 +401,13 @@ out_destroy:
   fuse_session_destroy(se);
   container_views_free(views);
   return status;
+}
+
+/* The cache kept its first file: the reload thread starts closing idle ones. */
+static void
+wake_sweeper(void)
+{
+  kill(getpid(), SIGUSR1);
 }
 
 /* The cgroup file cache keeps up to half of the soft limit of descriptors open; systemd
@@ -432,6 +447,7 @@ main(int argc, char **argv)
   sigset_t hup;
   sigemptyset(&hup);
   sigaddset(&hup, SIGHUP);
+  sigaddset(&hup, SIGUSR1);
   pthread_sigmask(SIG_BLOCK, &hup, NULL);
   g_log_set_writer_func(log_writer, NULL, NULL);
 
@@ -479,7 +495,7 @@ main(int argc, char **argv)
   }
   raise_file_limit();
   /* Requests read the cgroups' value files through kept descriptors (one pread each). */
-  pl_cgfile_cache_enable();
+  pl_cgfile_cache_enable(wake_sweeper);
   pl_proc_cgroup_cache_enable();
   status = serve(&options, &settings, ctx, remount);
 out:

@@ -22,12 +22,14 @@ static GMutex lock;
 static GHashTable *table; /* path -> Kept*; NULL while the cache is off */
 static guint max_kept;
 static gint64 last_sweep;
+static void (*on_first_kept)(void);
 
 void
-pl_cgfile_cache_enable(void)
+pl_cgfile_cache_enable(void (*first_kept)(void))
 {
   struct rlimit rl;
   g_mutex_lock(&lock);
+  on_first_kept = first_kept;
   if (table == NULL) {
     max_kept = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? (guint)MIN(rl.rlim_cur / 2, 65536) : 512;
     g_atomic_pointer_set(&table, g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL));
@@ -82,7 +84,7 @@ sweep(gint64 now, Kept *ret_idle[SWEEP_BATCH])
   gpointer key, value;
   guint n = 0;
 
-  if (now - last_sweep < 100 * G_TIME_SPAN_MILLISECOND)
+  if (table == NULL || now - last_sweep < 100 * G_TIME_SPAN_MILLISECOND)
     return 0;
   last_sweep = now;
   g_hash_table_iter_init(&it, table);
@@ -112,8 +114,7 @@ kept_get(const char *path, gint64 now)
   Kept *idle[SWEEP_BATCH];
   guint n_idle = 0;
   g_mutex_lock(&lock);
-  if (table != NULL)
-    n_idle = sweep(now, idle);
+  n_idle = sweep(now, idle);
   Kept *k = table != NULL ? g_hash_table_lookup(table, path) : NULL;
   if (k != NULL) {
     k->refs++;
@@ -149,7 +150,8 @@ open_and_keep(const char *path, gint64 now, char **ret_text, gsize *ret_len, GEr
     return FALSE;
   }
   *ret_len = (gsize)n;
-  gboolean kept = FALSE;
+  gboolean kept = FALSE, first = FALSE;
+  void (*notify)(void) = NULL;
   if (g_atomic_pointer_get(&table) != NULL && on_cgroupfs(fd)) {
     g_mutex_lock(&lock);
     if (table != NULL && g_hash_table_size(table) < max_kept &&
@@ -159,11 +161,15 @@ open_and_keep(const char *path, gint64 now, char **ret_text, gsize *ret_len, GEr
       k->last_used = now;
       g_hash_table_insert(table, g_strdup(path), k);
       kept = TRUE;
+      first = g_hash_table_size(table) == 1;
+      notify = on_first_kept;
     }
     g_mutex_unlock(&lock);
   }
   if (!kept)
     close(fd);
+  if (first && notify != NULL)
+    notify();
   return TRUE;
 }
 
@@ -197,6 +203,20 @@ pl_cgfile_read(const char *path, char **ret_text, gsize *ret_len, GError **error
   if (ret_len != NULL)
     *ret_len = len;
   return TRUE;
+}
+
+void
+pl_cgfile_close_idle(void)
+{
+  Kept *idle[SWEEP_BATCH];
+  guint n;
+  do {
+    g_mutex_lock(&lock);
+    last_sweep = 0; /* this is the periodic sweep: no rate limit */
+    n = sweep(g_get_monotonic_time(), idle);
+    g_mutex_unlock(&lock);
+    close_idle(idle, n);
+  } while (n == SWEEP_BATCH);
 }
 
 guint

@@ -46,6 +46,7 @@ struct PlLoadavg {
   GCond wake;
   GThread *thread;
   gboolean stopping;
+  gint idle; /* the sampler waits for a first cgroup to track, without a deadline */
 };
 
 PlLoadavg *
@@ -154,6 +155,13 @@ sampler_main(gpointer data)
     g_mutex_unlock(&l->thread_lock);
     pl_loadavg_sample_all(l);
     g_mutex_lock(&l->thread_lock);
+    /* Nothing left to sample (no reads for IDLE_FORGET_US): sleep until a read comes, so
+     * that an idle daemon does not wake every 5 s. Set before the check: a reader that
+     * adds a cgroup after it sees idle and wakes us (it needs this lock to). */
+    g_atomic_int_set(&l->idle, 1);
+    while (!l->stopping && g_atomic_int_get(&l->idle) && pl_loadavg_tracked(l) == 0)
+      g_cond_wait(&l->wake, &l->thread_lock);
+    g_atomic_int_set(&l->idle, 0);
   }
   g_mutex_unlock(&l->thread_lock);
   return NULL;
@@ -215,6 +223,12 @@ pl_loadavg_get(PlLoadavg *l, const char *dir, gboolean v2, guint64 ret_avenrun[3
   t->last_read = g_get_monotonic_time();
   memcpy(ret_avenrun, t->avenrun, sizeof t->avenrun);
   g_mutex_unlock(&shard->lock);
+  if (g_atomic_int_get(&l->idle)) {
+    g_mutex_lock(&l->thread_lock);
+    g_atomic_int_set(&l->idle, 0);
+    g_cond_signal(&l->wake);
+    g_mutex_unlock(&l->thread_lock);
+  }
 }
 
 guint

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What proclensd keeps between requests never outlives what it describes: the cgroup files
 # it keeps open (a cgroup removed and created again under the same name shows its new
-# limits) and the caller's cgroup (a pid reused by a process in another cgroup sees that
+# limits; idle ones are closed) and the caller's cgroup (a pid reused by a process in another cgroup sees that
 # cgroup's figures, not the first owner's).
 . "$(dirname "$0")/../lib/common.sh"
 require_root; require_fuse
@@ -71,4 +71,12 @@ if [ -n "$reused" ]; then
 else
   not_ok "pid reuse: the pid was never handed out again in 30 attempts"
 fi
+
+# Kept files of removed cgroups are closed once idle (10 s, checked as often), even with no
+# further reads: an open file keeps a removed cgroup in the kernel.
+kept_of() { ls -l "/proc/$PL_DAEMON_PID/fd" 2>/dev/null | grep -c "/$PL_PREFIX/$1/" || true; }
+check "the daemon keeps files of cgroup a open" test "$(kept_of a)" -gt 0
+for d in $(cg_dirs a) $(cg_dirs b) $(cg_dirs re); do cg_rmdir "$d"; done
+for i in $(seq 1 30); do [ "$(kept_of '[abr]e\?')" = 0 ] && break; sleep 1; done
+check_eq "idle files of the removed cgroups closed without another read" 0 "$(kept_of '[abr]e\?')"
 finish

@@ -35,7 +35,7 @@ START_TEST(files_off_cgroupfs_are_read_afresh)
   g_autofree char *path = g_build_filename(dir, "memory.limit_in_bytes", NULL);
   g_autofree char *first = NULL, *second = NULL;
 
-  pl_cgfile_cache_enable();
+  pl_cgfile_cache_enable(NULL);
   ck_assert(g_file_set_contents(path, "314572800\n", -1, NULL));
   ck_assert(pl_read_file(path, &first, NULL, NULL));
   ck_assert(g_unlink(path) == 0 && g_rmdir(dir) == 0);
