@@ -17,11 +17,17 @@ typedef struct {
 } KeySpec;
 
 static const KeySpec keys[] = {
-    {"daemon", "mountpoint", KEY_PATH},   {"daemon", "cgroup-root", KEY_PATH},
-    {"daemon", "proc-root", KEY_PATH},    {"daemon", "log-level", KEY_LOG_LEVEL},
-    {"views", "files", KEY_FILES},        {"views", "cpu-quota-cap", KEY_BOOL},
-    {"views", "loadavg", KEY_BOOL},       {"views", "swap", KEY_BOOL},
-    {"containers", "registry", KEY_PATH}, {"containers", "refresh-interval", KEY_MS},
+    {"daemon", "mountpoint", KEY_PATH},
+    {"daemon", "cgroup-root", KEY_PATH},
+    {"daemon", "proc-root", KEY_PATH},
+    {"daemon", "state-dir", KEY_PATH},
+    {"daemon", "log-level", KEY_LOG_LEVEL},
+    {"views", "files", KEY_FILES},
+    {"views", "cpu-quota-cap", KEY_BOOL},
+    {"views", "loadavg", KEY_BOOL},
+    {"views", "swap", KEY_BOOL},
+    {"containers", "registry", KEY_PATH},
+    {"containers", "refresh-interval", KEY_MS},
 };
 
 static const struct {
@@ -82,6 +88,7 @@ daemon_config_clear(DaemonConfig *config)
   g_clear_pointer(&config->mountpoint, g_free);
   g_clear_pointer(&config->cgroup_root, g_free);
   g_clear_pointer(&config->proc_root, g_free);
+  g_clear_pointer(&config->state_dir, g_free);
   g_clear_pointer(&config->files, g_strfreev);
   g_clear_pointer(&config->registry, g_free);
 }
@@ -211,6 +218,7 @@ read_value(GKeyFile *kf, const KeySpec *spec, const char *name, guint line, Daem
     char **slot = strcmp(spec->key, "mountpoint") == 0    ? &c->mountpoint
                   : strcmp(spec->key, "cgroup-root") == 0 ? &c->cgroup_root
                   : strcmp(spec->key, "registry") == 0    ? &c->registry
+                  : strcmp(spec->key, "state-dir") == 0   ? &c->state_dir
                                                           : &c->proc_root;
     g_free(*slot);
     *slot = g_steal_pointer(&value);

@@ -18,6 +18,7 @@ typedef struct {
   char *mountpoint;
   char *cgroup_root;
   char *proc_root;
+  char *state_dir;          /* [daemon] state-dir: where the mount's device is recorded */
   char **files;             /* [views] files: entries of pl_vfiles or directories; NULL: all */
   gboolean quota_cap;       /* [views] cpu-quota-cap, default TRUE */
   gboolean loadavg;         /* [views] loadavg, default TRUE */

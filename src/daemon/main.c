@@ -213,6 +213,7 @@ reload(Reloader *r)
   warn_needs_restart("mountpoint", s->file.mountpoint, fresh.mountpoint);
   warn_needs_restart("cgroup-root", s->file.cgroup_root, fresh.cgroup_root);
   warn_needs_restart("proc-root", s->file.proc_root, fresh.proc_root);
+  warn_needs_restart("state-dir", s->file.state_dir, fresh.state_dir);
   g_autofree char *files_before = s->file.files ? g_strjoinv(";", s->file.files) : NULL;
   g_autofree char *files_after = fresh.files ? g_strjoinv(";", fresh.files) : NULL;
   warn_needs_restart("files", files_before, files_after);
@@ -472,6 +473,7 @@ main(int argc, char **argv)
   override_path(&options.mountpoint, options.mountpoint_given, settings.file.mountpoint);
   override_path(&options.cgroup_root, options.cgroup_root_given, settings.file.cgroup_root);
   override_path(&options.proc_root, options.proc_root_given, settings.file.proc_root);
+  override_path(&options.state_dir, options.state_dir_given, settings.file.state_dir);
   if (options.registry == NULL)
     options.registry =
         g_strdup(settings.file.registry != NULL ? settings.file.registry : PL_REGISTRY_DEFAULT_DIR);

@@ -122,6 +122,7 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
   o.mountpoint_given = rest != NULL && rest[0] != NULL;
   o.cgroup_root_given = o.cgroup_root != NULL;
   o.proc_root_given = o.proc_root != NULL;
+  o.state_dir_given = o.state_dir != NULL;
   o.mountpoint = g_strdup(rest != NULL && rest[0] != NULL ? rest[0] : PROCLENS_DEFAULT_MOUNTPOINT);
   if (o.cgroup_root == NULL)
     o.cgroup_root = g_strdup("/sys/fs/cgroup");

@@ -21,9 +21,9 @@ typedef struct {
   char *registry;         /* --registry: the container registry directory; NULL: the file's */
   guint refresh_interval; /* --refresh-interval in ms; 0: the file's */
   gint threads;           /* --threads: request threads of the caller views; 0: automatic */
-  /* Which of mountpoint, cgroup_root and proc_root the command line gave (the others
-   * hold defaults, which the config file overrides). */
-  gboolean mountpoint_given, cgroup_root_given, proc_root_given;
+  /* Which of mountpoint, cgroup_root, proc_root and state_dir the command line gave (the
+   * others hold defaults, which the config file overrides). */
+  gboolean mountpoint_given, cgroup_root_given, proc_root_given, state_dir_given;
 } DaemonOptions;
 
 /* Parses argv. On --help/--version prints and sets *ret_exit to 0; on a usage error

@@ -1,6 +1,7 @@
 /* proclensd.conf: parsing, errors that name the line and key, file selection, and the
  * shipped config/proclensd.conf. */
 #include "config_file.h"
+#include "remount.h"
 
 #include <check.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ START_TEST(defaults)
   g_auto(DaemonConfig) c = {0};
   ck_assert(parse("", &c, NULL));
   ck_assert_ptr_null(c.mountpoint);
+  ck_assert_ptr_null(c.state_dir); /* the options' default (REMOUNT_DEFAULT_STATE_DIR) holds */
   ck_assert_ptr_null(c.files);
   ck_assert(c.quota_cap && c.loadavg && c.swap);
   ck_assert_int_eq(c.log_level, G_LOG_LEVEL_MESSAGE);
@@ -47,6 +49,7 @@ START_TEST(every_key)
                      "mountpoint = /mnt/x\n"
                      "cgroup-root=/cg\n"
                      "proc-root=/p\n"
+                     "state-dir = /run/st \n"
                      "log-level=DEBUG\n"
                      "\n"
                      "[views]\n"
@@ -58,6 +61,7 @@ START_TEST(every_key)
   ck_assert_str_eq(c.mountpoint, "/mnt/x");
   ck_assert_str_eq(c.cgroup_root, "/cg");
   ck_assert_str_eq(c.proc_root, "/p");
+  ck_assert_str_eq(c.state_dir, "/run/st");
   ck_assert_int_eq(c.log_level, G_LOG_LEVEL_DEBUG);
   ck_assert_uint_eq(g_strv_length(c.files), 3);
   ck_assert_str_eq(c.files[1], "proc/pressure");
@@ -73,6 +77,12 @@ START_TEST(errors_name_line_and_key)
                "test.conf:4:", "log-level");
   expect_error("[daemon]\nmountpoint=relative/dir\n", DAEMON_CONFIG_ERROR_VALUE,
                ":2:", "mountpoint: 'relative/dir' is not an absolute path");
+  expect_error("[daemon]\nlog-level=info\n\nstate-dir=run/proclensd\n", DAEMON_CONFIG_ERROR_VALUE,
+               "test.conf:4:", "[daemon] state-dir: 'run/proclensd' is not an absolute path");
+  expect_error("[daemon]\nstate-dir=/a\nstate-dir=/b\n", DAEMON_CONFIG_ERROR_SYNTAX,
+               ":3:", "state-dir is already set on line 2");
+  expect_error("[containers]\nstate-dir=/a\n", DAEMON_CONFIG_ERROR_UNKNOWN,
+               ":2:", "unknown key 'state-dir' in [containers]");
   expect_error("[views]\nfiles=proc/meminfo;proc/nope\n", DAEMON_CONFIG_ERROR_VALUE,
                ":2:", "'proc/nope'");
   expect_error("[views]\nsawp=true\n", DAEMON_CONFIG_ERROR_UNKNOWN, ":2:", "unknown key 'sawp'");
@@ -142,6 +152,7 @@ START_TEST(shipped_file)
   g_auto(DaemonConfig) c2 = {0};
   ck_assert_msg(parse(all_set, &c2, &error), "%s", error ? error->message : "");
   ck_assert_str_eq(c2.mountpoint, "/var/lib/lxcfs");
+  ck_assert_str_eq(c2.state_dir, REMOUNT_DEFAULT_STATE_DIR); /* the documented default */
   ck_assert_ptr_nonnull(c2.files);
   g_autofree PlVfile *sel = daemon_config_select_vfiles(pl_vfiles, c2.files);
   guint n = 0, n_table = 0;

@@ -1,6 +1,7 @@
 /* The daemon's pure parts: mountinfo lookup, the tree, option parsing, the size guard. */
 #include "mountpoint.h"
 #include "options.h"
+#include "remount.h"
 #include "size_guard.h"
 #include "tree.h"
 #include "unit.h"
@@ -76,13 +77,21 @@ START_TEST(options_defaults_and_overrides)
   ck_assert_str_eq(o.mountpoint, "/var/lib/lxcfs");
   ck_assert_str_eq(o.cgroup_root, "/sys/fs/cgroup");
   ck_assert_str_eq(o.proc_root, "/proc");
+  ck_assert_str_eq(o.state_dir, REMOUNT_DEFAULT_STATE_DIR);
+  /* Not given: the config file's value may replace these defaults. */
+  ck_assert(!o.mountpoint_given && !o.cgroup_root_given && !o.proc_root_given);
+  ck_assert(!o.state_dir_given);
   daemon_options_clear(&o);
-  const char *const custom[] = {"proclensd", "--cgroup-root", "/x", "-o", "max_read=4096",
-                                "-p",        "/run/p.pid",    "/mnt/y", NULL};
+  const char *const custom[] = {
+      "proclensd",  "--cgroup-root",      "/x",     "-o", "max_read=4096", "-p",
+      "/run/p.pid", "--state-dir=/run/s", "/mnt/y", NULL};
   ck_assert(parse(custom, &o, &status, NULL));
   ck_assert_str_eq(o.mountpoint, "/mnt/y");
   ck_assert_str_eq(o.cgroup_root, "/x");
   ck_assert_str_eq(o.pidfile, "/run/p.pid");
+  ck_assert_str_eq(o.state_dir, "/run/s");
+  ck_assert(o.mountpoint_given && o.cgroup_root_given && o.state_dir_given);
+  ck_assert(!o.proc_root_given);
   ck_assert_str_eq(o.fuse_options[0], "max_read=4096");
 }
 END_TEST
