@@ -36,4 +36,21 @@ fi
 check "the bash completion parses (bash -n)" bash -n "$SRC/packaging/bash-completion/proclens"
 check "the bash completion registers _proclens for proclens" \
   bash -c "_init_completion() { return 1; }; source '$SRC/packaging/bash-completion/proclens' && complete -p proclens | grep -q _proclens"
+# What the completion offers for the words "$@" (the last one being completed), with
+# bash-completion's helpers stubbed (it need not be installed).
+complete_words() {
+  bash -c '_init_completion() { words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; cur=${words[cword]}; prev=${words[cword-1]}; }
+    _filedir() { :; }; source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _proclens
+    printf "%s\n" "${COMPREPLY[@]}"' "$SRC/packaging/bash-completion/proclens" "$@"
+}
+check "the bash completion of 'proclens run --no-s' offers --no-sysinfo" \
+  grep -qx -- --no-sysinfo <<<"$(complete_words proclens run --no-s)"
+if [ -n "${PROCLENS:-}" ] && [ -x "$PROCLENS" ]; then
+  for verb in run exec "image import" "image ls" "image inspect" "image rm" "image prune"; do
+    offered=$(complete_words proclens $verb --)
+    for o in $(longopts "$PROCLENS" $verb); do
+      check "the bash completion of proclens $verb offers $o" grep -qx -- "$o" <<<"$offered"
+    done
+  done
+fi
 finish
