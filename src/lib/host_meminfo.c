@@ -12,44 +12,46 @@ pl_host_meminfo_clear(PlHostMeminfo *meminfo)
   g_clear_pointer(&meminfo->lines, g_array_unref);
 }
 
-/* "Key:   <spaces>  123 kB" or "HugePages_Total:       0". */
+/* "Key:   <spaces>  123 kB" or "HugePages_Total:       0": the line is [line, eol). */
 static gboolean
-parse_line(const char *line, PlMeminfoLine *ret)
+parse_line(const char *line, const char *eol, PlMeminfoLine *ret)
 {
-  const char *colon = strchr(line, ':');
+  const char *colon = memchr(line, ':', eol - line);
   if (colon == NULL || colon == line || (gsize)(colon - line) >= sizeof ret->key)
     return FALSE;
   memset(ret, 0, sizeof *ret);
   memcpy(ret->key, line, colon - line);
   const char *p = colon + 1;
-  while (*p == ' ')
+  while (p < eol && *p == ' ')
     p++;
-  char *end = NULL;
-  if (!g_ascii_isdigit(*p))
+  if (p == eol || !g_ascii_isdigit(*p))
     return FALSE;
+  char *end = NULL;
   ret->value = g_ascii_strtoull(p, &end, 10);
-  if (strcmp(end, " kB") == 0)
+  if (eol - end == 3 && memcmp(end, " kB", 3) == 0)
     ret->has_unit = TRUE;
-  else if (*end != '\0')
+  else if (end != eol)
     return FALSE;
   return TRUE;
 }
 
+/* Walks the text in place (it is parsed on every request: no copy per line). */
 gboolean
 pl_host_meminfo_parse(const char *text, PlHostMeminfo *ret_meminfo, GError **error)
 {
-  g_autoptr(GArray) lines = g_array_new(FALSE, FALSE, sizeof(PlMeminfoLine));
-  g_auto(GStrv) split = g_strsplit(text, "\n", -1);
+  g_autoptr(GArray) lines = g_array_sized_new(FALSE, FALSE, sizeof(PlMeminfoLine), 64);
 
-  for (char **l = split; *l != NULL; l++) {
+  for (const char *l = text; *l != '\0';) {
+    const char *eol = strchrnul(l, '\n');
     PlMeminfoLine line;
-    if (**l == '\0')
-      continue;
-    if (!parse_line(*l, &line)) {
-      pl_set_errno(error, EINVAL, "malformed meminfo line '%s'", *l);
+    if (eol != l && !parse_line(l, eol, &line)) {
+      g_autofree char *bad = g_strndup(l, eol - l);
+      pl_set_errno(error, EINVAL, "malformed meminfo line '%s'", bad);
       return FALSE;
     }
-    g_array_append_val(lines, line);
+    if (eol != l)
+      g_array_append_val(lines, line);
+    l = *eol == '\n' ? eol + 1 : eol;
   }
   ret_meminfo->lines = g_steal_pointer(&lines);
   return TRUE;

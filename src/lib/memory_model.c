@@ -6,52 +6,87 @@
 #include <errno.h>
 #include <string.h>
 
-/* Looks up v1's hierarchical "total_<key>" first, then the plain key. */
-static guint64
-stat_v1(const char *text, const char *key)
+/* memory.stat keys of the PlMemStat fields, in field order; v1 also has "total_<key>", its
+ * hierarchical figure, which wins over the plain one. */
+enum { F_CACHE, F_ANON, F_SHMEM, F_MAPPED, F_DIRTY, F_WRITEBACK, F_SWAPCACHED, F_ACTIVE_ANON,
+       F_INACTIVE_ANON, F_ACTIVE_FILE, F_INACTIVE_FILE, F_UNEVICTABLE, F_SLAB_RECLAIMABLE,
+       F_SLAB_UNRECLAIMABLE, F_KERNEL_STACK, F_PAGETABLES, F_COUNT };
+
+static const char *const v1_keys[F_COUNT] = {
+    "cache", "rss", "shmem", "mapped_file", "dirty", "writeback", "swapcached", "active_anon",
+    "inactive_anon", "active_file", "inactive_file", "unevictable", NULL, NULL, NULL, NULL,
+};
+static const char *const v2_keys[F_COUNT] = {
+    "file", "anon", "shmem", "file_mapped", "file_dirty", "file_writeback", "swapcached",
+    "active_anon", "inactive_anon", "active_file", "inactive_file", "unevictable",
+    "slab_reclaimable", "slab_unreclaimable", "kernel_stack", "pagetables",
+};
+
+static gint
+field_of(const char *const keys[F_COUNT], const char *key, gsize len)
 {
-  g_autofree char *total = g_strconcat("total_", key, NULL);
-  guint64 v = 0;
-  if (!pl_keyed_u64(text, total, &v))
-    pl_keyed_u64(text, key, &v);
-  return v;
+  for (gint f = 0; f < F_COUNT; f++) {
+    if (keys[f] != NULL && strlen(keys[f]) == len && memcmp(keys[f], key, len) == 0)
+      return f;
+  }
+  return -1;
 }
 
-static guint64
-stat_v2(const char *text, const char *key)
+/* The figures of one kind (plain or v1's total_) as read, the first line of a key only. */
+typedef struct {
+  guint64 value[F_COUNT];
+  guint32 seen;  /* a line with the key was there */
+  guint32 valid; /* ... and its value was a number */
+} StatFigures;
+
+static void
+note_figure(StatFigures *fig, gint f, const char *num, const char *eol)
 {
-  guint64 v = 0;
-  pl_keyed_u64(text, key, &v);
-  return v;
+  if (f < 0 || (fig->seen & (1u << f)))
+    return;
+  fig->seen |= 1u << f;
+  char *end = NULL;
+  if (num >= eol || !g_ascii_isdigit(*num))
+    return;
+  guint64 v = g_ascii_strtoull(num, &end, 10);
+  if (end != eol)
+    return;
+  fig->value[f] = v;
+  fig->valid |= 1u << f;
 }
 
+/* One pass over the text (it is parsed on every request). */
 void
 pl_mem_stat_parse(const char *text, gboolean v2, PlMemStat *ret_stat)
 {
-  PlMemStat s = {0};
-  guint64 (*get)(const char *, const char *) = v2 ? stat_v2 : stat_v1;
+  const char *const *keys = v2 ? v2_keys : v1_keys;
+  StatFigures plain = {0}, total = {0};
 
-  s.cache = get(text, v2 ? "file" : "cache");
-  s.anon = get(text, v2 ? "anon" : "rss");
-  s.shmem = get(text, "shmem");
-  s.mapped = get(text, v2 ? "file_mapped" : "mapped_file");
-  s.dirty = get(text, v2 ? "file_dirty" : "dirty");
-  s.writeback = get(text, v2 ? "file_writeback" : "writeback");
-  s.swapcached = get(text, "swapcached");
-  s.active_anon = get(text, "active_anon");
-  s.inactive_anon = get(text, "inactive_anon");
-  s.active_file = get(text, "active_file");
-  s.inactive_file = get(text, "inactive_file");
-  s.unevictable = get(text, "unevictable");
-  if (v2) {
-    guint64 probe;
-    s.has_kernel = pl_keyed_u64(text, "slab_reclaimable", &probe);
-    s.slab_reclaimable = get(text, "slab_reclaimable");
-    s.slab_unreclaimable = get(text, "slab_unreclaimable");
-    s.kernel_stack = get(text, "kernel_stack");
-    s.pagetables = get(text, "pagetables");
+  for (const char *l = text; *l != '\0';) {
+    const char *eol = strchrnul(l, '\n');
+    const char *sp = memchr(l, ' ', eol - l);
+    if (sp != NULL) {
+      gsize len = sp - l;
+      if (!v2 && len > 6 && memcmp(l, "total_", 6) == 0)
+        note_figure(&total, field_of(keys, l + 6, len - 6), sp + 1, eol);
+      else
+        note_figure(&plain, field_of(keys, l, len), sp + 1, eol);
+    }
+    l = *eol == '\n' ? eol + 1 : eol;
   }
-  *ret_stat = s;
+  guint64 v[F_COUNT];
+  for (gint f = 0; f < F_COUNT; f++)
+    v[f] = (total.valid & (1u << f)) ? total.value[f] : (plain.valid & (1u << f)) ? plain.value[f] : 0;
+  *ret_stat = (PlMemStat){
+      .cache = v[F_CACHE], .anon = v[F_ANON], .shmem = v[F_SHMEM], .mapped = v[F_MAPPED],
+      .dirty = v[F_DIRTY], .writeback = v[F_WRITEBACK], .swapcached = v[F_SWAPCACHED],
+      .active_anon = v[F_ACTIVE_ANON], .inactive_anon = v[F_INACTIVE_ANON],
+      .active_file = v[F_ACTIVE_FILE], .inactive_file = v[F_INACTIVE_FILE],
+      .unevictable = v[F_UNEVICTABLE], .slab_reclaimable = v[F_SLAB_RECLAIMABLE],
+      .slab_unreclaimable = v[F_SLAB_UNRECLAIMABLE], .kernel_stack = v[F_KERNEL_STACK],
+      .pagetables = v[F_PAGETABLES],
+      .has_kernel = v2 && (plain.valid & (1u << F_SLAB_RECLAIMABLE)) != 0,
+  };
 }
 
 /* The level (0 = the cgroup itself) with the smallest value of a limit file, and that value. */

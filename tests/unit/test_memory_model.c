@@ -204,6 +204,33 @@ START_TEST(stat_parse_prefers_hierarchical_totals)
 }
 END_TEST
 
+/* Edge cases of the one-pass parser: a malformed total falls back to the plain key, the
+ * first line of a key wins, prefixes and v2-only keys do not match, a last line without
+ * newline counts, v2 has no total_ keys. */
+START_TEST(stat_parse_edge_cases)
+{
+  PlMemStat s;
+  pl_mem_stat_parse("total_cache x\ncache 5\nrss 7\nrss 8\nrssx 9\ntotal_ 3\n"
+                    "slab_reclaimable 4\nunevictable 6",
+                    FALSE, &s);
+  ck_assert_uint_eq(s.cache, 5);
+  ck_assert_uint_eq(s.anon, 7);
+  ck_assert_uint_eq(s.unevictable, 6);
+  ck_assert_uint_eq(s.slab_reclaimable, 0);
+  ck_assert(!s.has_kernel);
+  pl_mem_stat_parse("anon 1\ntotal_anon 2\nfile -3\nslab_reclaimable 4\nkernel_stack 5\n"
+                    "pagetables 6\nfile_mapped 7 \n",
+                    TRUE, &s);
+  ck_assert_uint_eq(s.anon, 1);
+  ck_assert_uint_eq(s.cache, 0);
+  ck_assert_uint_eq(s.mapped, 0);
+  ck_assert(s.has_kernel);
+  ck_assert_uint_eq(s.slab_reclaimable, 4);
+  ck_assert_uint_eq(s.kernel_stack, 5);
+  ck_assert_uint_eq(s.pagetables, 6);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -221,6 +248,7 @@ main(void)
   tcase_add_test(tc, v2_swap_limit_is_the_minimum_over_ancestors);
   tcase_add_test(tc, hybrid_reads_v1_memory);
   tcase_add_test(tc, stat_parse_prefers_hierarchical_totals);
+  tcase_add_test(tc, stat_parse_edge_cases);
   suite_add_tcase(s, tc);
   return run_suite(s);
 }
