@@ -23,31 +23,44 @@ valid_path(const char *path)
   return path[0] == '/' && strstr(path, "/../") == NULL && !g_str_has_suffix(path, "/..");
 }
 
-/* One line: "hierarchy-id:controller,list:/path". */
-static gboolean
-parse_line(const char *line, PlCgMembership *m)
+/* The controller named [name, name + len), or -1. */
+static gint
+controller_named(const char *name, gsize len)
 {
-  const char *c1 = strchr(line, ':');
-  const char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-  if (c2 == NULL || !valid_path(c2 + 1))
-    return FALSE;
-  g_autofree char *ids = g_strndup(line, c1 - line);
-  g_autofree char *ctrls = g_strndup(c1 + 1, c2 - c1 - 1);
-  const char *path = c2 + 1;
+  for (gint c = 0; c < PL_CTRL_COUNT; c++) {
+    const char *known = pl_controller_name(c);
+    if (strlen(known) == len && memcmp(known, name, len) == 0)
+      return c;
+  }
+  return -1;
+}
 
-  if (strcmp(ids, "0") == 0 && ctrls[0] == '\0') {
+/* One line [line, eol): "hierarchy-id:controller,list:/path". Parsed in place: this runs
+ * for every request. */
+static gboolean
+parse_line(const char *line, const char *eol, PlCgMembership *m)
+{
+  const char *c1 = memchr(line, ':', eol - line);
+  const char *c2 = c1 != NULL ? memchr(c1 + 1, ':', eol - c1 - 1) : NULL;
+  if (c2 == NULL)
+    return FALSE;
+  g_autofree char *path = g_strndup(c2 + 1, eol - c2 - 1);
+  if (!valid_path(path))
+    return FALSE;
+  if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
     g_free(m->v2_path);
-    m->v2_path = g_strdup(path);
+    m->v2_path = g_steal_pointer(&path);
     return TRUE;
   }
-  g_auto(GStrv) names = g_strsplit(ctrls, ",", -1);
-  for (char **n = names; *n != NULL; n++) {
-    for (int c = 0; c < PL_CTRL_COUNT; c++) {
-      if (strcmp(*n, pl_controller_name(c)) == 0) {
-        g_free(m->v1_path[c]);
-        m->v1_path[c] = g_strdup(path);
-      }
+  for (const char *name = c1 + 1; name < c2;) {
+    const char *comma = memchr(name, ',', c2 - name);
+    const char *name_end = comma != NULL ? comma : c2;
+    gint c = controller_named(name, name_end - name);
+    if (c >= 0) {
+      g_free(m->v1_path[c]);
+      m->v1_path[c] = g_strdup(path);
     }
+    name = name_end + 1;
   }
   return TRUE;
 }
@@ -56,15 +69,15 @@ gboolean
 pl_cg_membership_parse(const char *text, PlCgMembership *ret_membership, GError **error)
 {
   g_auto(PlCgMembership) m = {0};
-  g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 
-  for (char **l = lines; *l != NULL; l++) {
-    if (**l == '\0')
-      continue;
-    if (!parse_line(*l, &m)) {
-      pl_set_errno(error, EINVAL, "malformed cgroup line '%s'", *l);
+  for (const char *l = text; *l != '\0';) {
+    const char *eol = strchrnul(l, '\n');
+    if (eol != l && !parse_line(l, eol, &m)) {
+      g_autofree char *bad = g_strndup(l, eol - l);
+      pl_set_errno(error, EINVAL, "malformed cgroup line '%s'", bad);
       return FALSE;
     }
+    l = *eol == '\n' ? eol + 1 : eol;
   }
   *ret_membership = m;
   memset(&m, 0, sizeof m);
