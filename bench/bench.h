@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 /* cgroups.c */
 int bench_cg_setup(const char *name, int count);
@@ -48,3 +49,12 @@ typedef struct {
 /* Measures, prints its table and summary line ("idle: ..."), cleans up; *stop (set by a
  * signal handler) ends it early. Returns 0, 1 on failure, 2 on bad use, 130 when stopped. */
 int bench_idle(const IdleConfig *cfg, volatile sig_atomic_t *stop);
+
+/* CLOCK_MONOTONIC in nanoseconds. */
+static inline uint64_t
+now_ns(void)
+{
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}

@@ -39,14 +39,6 @@ typedef struct {
   DaemonThread before[MAX_THREADS], after[MAX_THREADS];
 } Window;
 
-static uint64_t
-mono_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 nap_ms(int ms)
 {
@@ -58,7 +50,7 @@ nap_ms(int ms)
 static void
 nap_until(uint64_t deadline, volatile sig_atomic_t *stop)
 {
-  while (!*stop && mono_ns() < deadline)
+  while (!*stop && now_ns() < deadline)
     nap_ms(20);
 }
 
@@ -85,13 +77,13 @@ count_listed(const char *dir, const char *prefix)
 static double
 wait_listed(const char *dir, int want, volatile sig_atomic_t *stop)
 {
-  uint64_t t0 = mono_ns(), give_up = t0 + 60 * 1000000000ull;
-  while (!*stop && mono_ns() < give_up) {
+  uint64_t t0 = now_ns(), give_up = t0 + 60 * 1000000000ull;
+  while (!*stop && now_ns() < give_up) {
     int listed = count_listed(dir, NAME_PREFIX);
     if (listed < 0)
       break; /* the daemon is gone */
     if (listed == want)
-      return (double)(mono_ns() - t0) / 1e9;
+      return (double)(now_ns() - t0) / 1e9;
     nap_ms(5);
   }
   return NAN;
@@ -109,7 +101,7 @@ window_begin(Window *w, const IdleConfig *cfg, const char *what)
 static void
 window_end(Window *w, const IdleConfig *cfg, uint64_t t0)
 {
-  w->seconds = (double)(mono_ns() - t0) / 1e9;
+  w->seconds = (double)(now_ns() - t0) / 1e9;
   int n = daemon_threads(cfg->pid, w->after, MAX_THREADS);
   w->cpu_ns = 0;
   w->vcsw = w->nvcsw = 0;
@@ -136,7 +128,7 @@ static void
 measure_idle(Window *w, const IdleConfig *cfg, const char *what, volatile sig_atomic_t *stop)
 {
   window_begin(w, cfg, what);
-  uint64_t t0 = mono_ns();
+  uint64_t t0 = now_ns();
   nap_until(t0 + (uint64_t)(cfg->seconds * 1e9), stop);
   window_end(w, cfg, t0);
 }
@@ -182,8 +174,8 @@ measure_reading(Window *w, const IdleConfig *cfg, const char *containers,
   }
   uint64_t want_kb = bench_cg_limit(0) / 1024;
   window_begin(w, cfg, "1 view read in a loop, the rest idle");
-  uint64_t t0 = mono_ns(), end = t0 + (uint64_t)(cfg->seconds * 1e9);
-  while (!*stop && mono_ns() < end) {
+  uint64_t t0 = now_ns(), end = t0 + (uint64_t)(cfg->seconds * 1e9);
+  while (!*stop && now_ns() < end) {
     if (!read_file(dirfd, "proc/meminfo", want_kb))
       w->bad++;
     w->reads++;
@@ -330,7 +322,7 @@ bench_idle(const IdleConfig *cfg, volatile sig_atomic_t *stop)
   w[0].registered = before;
 
   /* 2. N cgroups, one sleeper in each. */
-  uint64_t t0 = mono_ns();
+  uint64_t t0 = now_ns();
   if (*stop || bench_cg_setup(cfg->cg_name, n) != 0)
     goto out;
   if (pipe2(ready, O_CLOEXEC) != 0) {
@@ -361,13 +353,13 @@ bench_idle(const IdleConfig *cfg, volatile sig_atomic_t *stop)
   }
   if (*stop)
     goto out;
-  t_cg = (double)(mono_ns() - t0) / 1e9;
+  t_cg = (double)(now_ns() - t0) / 1e9;
   fprintf(stderr, "proclens-bench: %d %s cgroups %s/c0..c%d with a sleeper each in %.1f s\n", n,
           bench_cg_kind(), cfg->cg_name, n - 1, t_cg);
 
   /* 3. Register them; time until the daemon lists them all. */
   rss_before = daemon_rss_kb(cfg->pid);
-  t0 = mono_ns();
+  t0 = now_ns();
   for (; registered < n && !*stop; registered++) {
     g_autoptr(GError) error = NULL;
     g_autofree char *name = g_strdup_printf(NAME_PREFIX "%d", registered);
@@ -378,15 +370,15 @@ bench_idle(const IdleConfig *cfg, volatile sig_atomic_t *stop)
       goto out;
     }
   }
-  t_write = (double)(mono_ns() - t0) / 1e9;
+  t_write = (double)(now_ns() - t0) / 1e9;
   /* A lookup reads the registry itself when the watcher has not got there yet, so this
    * one is quick whatever the watcher does; the listing below is the watcher's time. */
   char last[1100];
   struct stat st;
   snprintf(last, sizeof last, "%s/%s%d", containers, NAME_PREFIX, n - 1);
-  uint64_t tl = mono_ns();
+  uint64_t tl = now_ns();
   if (stat(last, &st) == 0)
-    t_lookup = (double)(mono_ns() - tl) / 1e9;
+    t_lookup = (double)(now_ns() - tl) / 1e9;
   t_listed = wait_listed(containers, n, stop);
   if (!isnan(t_listed))
     t_listed += (double)(tl - t0) / 1e9;
@@ -402,10 +394,10 @@ bench_idle(const IdleConfig *cfg, volatile sig_atomic_t *stop)
   /* 4. The windows with N registered. */
   measure_idle(&w[1], cfg, "idle, N more registered", stop);
   measure_reading(&w[2], cfg, containers, stop);
-  uint64_t tr = mono_ns();
+  uint64_t tr = now_ns();
   if (!*stop)
     bad_once = read_each_once(cfg, containers, stop);
-  double t_read = (double)(mono_ns() - tr) / 1e9;
+  double t_read = (double)(now_ns() - tr) / 1e9;
   nap_ms(1000); /* the refresher's one interval after the last read, and a margin */
   measure_idle(&w[3], cfg, "idle, after each view was read once", stop);
   for (int i = 1; i < 4; i++)
@@ -445,7 +437,7 @@ bench_idle(const IdleConfig *cfg, volatile sig_atomic_t *stop)
 
 out:
   /* Unregister first (the daemon drops the views), then the sleepers, then the cgroups. */
-  t0 = mono_ns();
+  t0 = now_ns();
   for (int i = 0; i < registered; i++) {
     g_autoptr(GError) error = NULL;
     g_autofree char *name = g_strdup_printf(NAME_PREFIX "%d", i);
@@ -457,7 +449,7 @@ out:
   if (registered > 0 && rc == 0) {
     static volatile sig_atomic_t never;
     if (!isnan(wait_listed(containers, 0, &never)))
-      t_gone = (double)(mono_ns() - t0) / 1e9;
+      t_gone = (double)(now_ns() - t0) / 1e9;
     printf("unregistering %d: none listed %.3f s after the first unlink\n", registered, t_gone);
   }
   for (int i = 0; i < forked; i++)

@@ -130,14 +130,6 @@ static int idle_count;           /* --idle N: the idle phase instead of cells */
 static const char *registry_dir; /* --registry: the daemon's */
 static volatile sig_atomic_t stop_flag;
 
-static uint64_t
-now_ns(void)
-{
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static void
 die(const char *fmt, ...)
 {
