@@ -54,7 +54,8 @@ else
 fi
 check_eq "installed proclensd --version" "proclensd 0.1.0" "$(/usr/sbin/proclensd --version)"
 check "installed proclens --help runs" sh -c '/usr/bin/proclens --help >/dev/null'
-check "installed proclens-oci-hook --version runs" /usr/libexec/proclens/proclens-oci-hook --version
+check_eq "installed proclens-oci-hook --version" "proclens-oci-hook 0.1.0" \
+  "$(/usr/libexec/proclens/proclens-oci-hook --version)"
 check "the unit runs /usr/sbin/proclensd with /etc/proclens/proclensd.conf" \
   grep -qx 'ExecStart=/usr/sbin/proclensd --config /etc/proclens/proclensd.conf' /lib/systemd/system/proclensd.service
 check "the installed configuration is accepted" \
