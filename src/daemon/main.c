@@ -5,6 +5,7 @@
 #include "fs.h"
 #include "mountpoint.h"
 #include "options.h"
+#include "probe.h"
 #include "remount.h"
 #include "request_threads.h"
 #include "proclens/cgfile_cache.h"
@@ -109,24 +110,10 @@ typedef struct {
   guint64 watchdog_usec;
   GMutex lock;
   GCond cond;
-  gboolean stop;
+  gint stop;
   gboolean ready;   /* READY=1 was sent */
   Remount *remount; /* repaired once the mount answers, before READY=1 */
 } Health;
-
-/* Reads the probe file through FUSE, as any client would. A wedged daemon blocks here,
- * and then no ping reaches systemd, which is the point. */
-static gboolean
-probe_read(const char *path)
-{
-  char buf[4096];
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return FALSE;
-  ssize_t n = read(fd, buf, sizeof buf);
-  close(fd);
-  return n > 0;
-}
 
 static gpointer
 health_thread(gpointer data)
@@ -138,7 +125,9 @@ health_thread(gpointer data)
   g_mutex_lock(&h->lock);
   while (!h->stop) {
     g_mutex_unlock(&h->lock);
-    gboolean ok = probe_read(h->probe);
+    /* A wedged daemon does not answer the probe: then no ping reaches systemd, which is
+     * the point. */
+    gboolean ok = probe_through_mount(h->probe, h->ready ? period_us : 5 * G_USEC_PER_SEC, &h->stop);
     g_mutex_lock(&h->lock);
     if (h->stop)
       break;
@@ -174,7 +163,7 @@ health_stop(Health *h, GThread *thread)
   if (thread == NULL)
     return;
   g_mutex_lock(&h->lock);
-  h->stop = TRUE;
+  g_atomic_int_set(&h->stop, 1);
   g_cond_signal(&h->cond);
   g_mutex_unlock(&h->lock);
   g_thread_join(thread);
@@ -384,7 +373,8 @@ serve(const DaemonOptions *o, Settings *settings, PlContext *ctx, Remount *remou
 out_unmount:
   fs_workers_stop(&state);
   fuse_session_unmount(se);
-  /* After the unmount: a probe still waiting on the mount gets ENOTCONN and returns. */
+  /* After the unmount: a probe child still waiting on the mount gets ENOTCONN; the health
+   * thread itself only waits for it in slices that look at the stop. */
   health_stop(&health, health_th);
   g_free(health.probe);
   if (health_th != NULL || health.probe != NULL) {
