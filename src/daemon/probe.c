@@ -10,10 +10,15 @@
 /* The child of a probe that did not answer in time; the health thread alone uses it. */
 static pid_t pending_child;
 
-/* In the child: only async-signal-safe calls (the parent has other threads). */
+/* In the child: only async-signal-safe calls (the parent has other threads). Every other
+ * descriptor is closed first: a child holding the daemon's /dev/fuse would keep the
+ * connection alive after the daemon dies, and wait for its own answer for ever. */
 static void G_GNUC_NORETURN
 child_probe(const char *path, int result_fd)
 {
+  if ((result_fd > 0 && close_range(0, (unsigned)result_fd - 1, 0) != 0) ||
+      close_range((unsigned)result_fd + 1, ~0U, 0) != 0)
+    _exit(1);
   char buf[4096];
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   char ok = fd >= 0 && read(fd, buf, sizeof buf) > 0;

@@ -2,7 +2,8 @@
  * a child process. Not in the daemon's own threads: a thread waiting for the daemon's own
  * answer cannot be killed, and when systemd kills a daemon mid-probe (the watchdog) that
  * thread would keep the process, and with it /dev/fuse (whose closing ends the wait), from
- * ever exiting. A child waiting on a dead daemon is released when /dev/fuse closes. */
+ * ever exiting. A child waiting on a dead daemon is released when /dev/fuse closes (the
+ * child closes its copies of every descriptor first). */
 #pragma once
 
 #include <glib.h>
