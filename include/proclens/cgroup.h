@@ -38,6 +38,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(PlCgLayout, pl_cg_layout_free)
 const char *pl_cg_layout_kind_name(PlCgLayoutKind kind);
 /* The v1 name of a controller ("memory", "cpuacct", "blkio", ...). */
 const char *pl_controller_name(PlController ctrl);
+/* The controller whose v1 name is [name, name + len), or -1. */
+gint pl_controller_named(const char *name, gsize len);
 
 /* Where a process sits: its path in each v1 hierarchy and in the v2 tree. */
 typedef struct {

@@ -16,6 +16,15 @@ gboolean pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError 
  * single_open seq_file) with one read: its first short read is the end. */
 gboolean pl_read_record(const char *path, char **ret_text, GError **error);
 
+/* Opens path and reads it whole (as pl_pread_whole); the descriptor stays open for the
+ * caller, who may keep it (cgfile_cache.h, proc_cgroup_cache.h). -1 with error set. */
+int pl_open_and_read(const char *path, gboolean single_record, char **ret_text, gsize *ret_len,
+                     GError **error);
+
+/* Steps *cursor over text one line at a time, in place: the line is [*ret_line, *ret_eol)
+ * without its newline (the last one may have none). FALSE at the end. */
+gboolean pl_next_line(const char **cursor, const char **ret_line, const char **ret_eol);
+
 /* Reads fd whole from offset 0 into a NUL-terminated string; its length, or -1 with
  * errno set. single_record: the file is one seq_file record (a cgroup value file), so
  * the first short read is its end. */

@@ -4,7 +4,6 @@
 #include "proclens/fileio.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -137,19 +136,9 @@ on_cgroupfs(int fd)
 static gboolean
 open_and_keep(const char *path, gint64 now, char **ret_text, gsize *ret_len, GError **error)
 {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    pl_set_errno(error, errno, "open %s", path);
+  int fd = pl_open_and_read(path, TRUE, ret_text, ret_len, error);
+  if (fd < 0)
     return FALSE;
-  }
-  gssize n = pl_pread_whole(fd, TRUE, ret_text);
-  if (n < 0) {
-    int saved = errno;
-    close(fd);
-    pl_set_errno(error, saved, "read %s", path);
-    return FALSE;
-  }
-  *ret_len = (gsize)n;
   gboolean kept = FALSE, first = FALSE;
   void (*notify)(void) = NULL;
   if (g_atomic_pointer_get(&table) != NULL && on_cgroupfs(fd)) {

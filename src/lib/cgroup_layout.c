@@ -57,16 +57,25 @@ read_v2_controllers(PlCgLayout *layout)
     layout->v2_enabled[c] = g_strv_contains((const char *const *)names, v2_names[c]);
 }
 
+gint
+pl_controller_named(const char *name, gsize len)
+{
+  for (gint c = 0; c < PL_CTRL_COUNT; c++) {
+    if (strlen(v1_names[c]) == len && memcmp(v1_names[c], name, len) == 0)
+      return c;
+  }
+  return -1;
+}
+
 /* A v1 hierarchy directory is named after its controllers ("memory", "cpu,cpuacct"). */
 static void
 claim_v1_hierarchy(PlCgLayout *layout, const char *dir, const char *name)
 {
   g_auto(GStrv) tokens = g_strsplit(name, ",", -1);
   for (char **t = tokens; *t != NULL; t++) {
-    for (int c = 0; c < PL_CTRL_COUNT; c++) {
-      if (strcmp(*t, v1_names[c]) == 0 && layout->v1_dir[c] == NULL)
-        layout->v1_dir[c] = g_strdup(dir);
-    }
+    gint c = pl_controller_named(*t, strlen(*t));
+    if (c >= 0 && layout->v1_dir[c] == NULL)
+      layout->v1_dir[c] = g_strdup(dir);
   }
 }
 

@@ -23,18 +23,6 @@ valid_path(const char *path)
   return path[0] == '/' && strstr(path, "/../") == NULL && !g_str_has_suffix(path, "/..");
 }
 
-/* The controller named [name, name + len), or -1. */
-static gint
-controller_named(const char *name, gsize len)
-{
-  for (gint c = 0; c < PL_CTRL_COUNT; c++) {
-    const char *known = pl_controller_name(c);
-    if (strlen(known) == len && memcmp(known, name, len) == 0)
-      return c;
-  }
-  return -1;
-}
-
 /* One line [line, eol): "hierarchy-id:controller,list:/path". Parsed in place: this runs
  * for every request. */
 static gboolean
@@ -55,7 +43,7 @@ parse_line(const char *line, const char *eol, PlCgMembership *m)
   for (const char *name = c1 + 1; name < c2;) {
     const char *comma = memchr(name, ',', c2 - name);
     const char *name_end = comma != NULL ? comma : c2;
-    gint c = controller_named(name, name_end - name);
+    gint c = pl_controller_named(name, name_end - name);
     if (c >= 0) {
       g_free(m->v1_path[c]);
       m->v1_path[c] = g_strdup(path);
@@ -70,14 +58,13 @@ pl_cg_membership_parse(const char *text, PlCgMembership *ret_membership, GError 
 {
   g_auto(PlCgMembership) m = {0};
 
-  for (const char *l = text; *l != '\0';) {
-    const char *eol = strchrnul(l, '\n');
+  const char *cursor = text, *l, *eol;
+  while (pl_next_line(&cursor, &l, &eol)) {
     if (eol != l && !parse_line(l, eol, &m)) {
       g_autofree char *bad = g_strndup(l, eol - l);
       pl_set_errno(error, EINVAL, "malformed cgroup line '%s'", bad);
       return FALSE;
     }
-    l = *eol == '\n' ? eol + 1 : eol;
   }
   *ret_membership = m;
   memset(&m, 0, sizeof m);

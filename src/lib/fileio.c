@@ -41,24 +41,47 @@ pl_pread_whole(int fd, gboolean single_record, char **ret_text)
   return (gssize)len;
 }
 
-static gboolean
-read_uncached(const char *path, gboolean single_record, char **ret_text, gsize *ret_len,
-              GError **error)
+int
+pl_open_and_read(const char *path, gboolean single_record, char **ret_text, gsize *ret_len,
+                 GError **error)
 {
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     pl_set_errno(error, errno, "open %s", path);
-    return FALSE;
+    return -1;
   }
   gssize n = pl_pread_whole(fd, single_record, ret_text);
-  int saved = errno;
-  close(fd);
   if (n < 0) {
-    pl_set_errno(error, saved, "read %s", path);
-    return FALSE;
+    pl_set_errno(error, errno, "read %s", path);
+    close(fd);
+    return -1;
   }
   if (ret_len != NULL)
     *ret_len = (gsize)n;
+  return fd;
+}
+
+static gboolean
+read_uncached(const char *path, gboolean single_record, char **ret_text, gsize *ret_len,
+              GError **error)
+{
+  int fd = pl_open_and_read(path, single_record, ret_text, ret_len, error);
+  if (fd < 0)
+    return FALSE;
+  close(fd);
+  return TRUE;
+}
+
+gboolean
+pl_next_line(const char **cursor, const char **ret_line, const char **ret_eol)
+{
+  const char *l = *cursor;
+  if (*l == '\0')
+    return FALSE;
+  const char *eol = strchrnul(l, '\n');
+  *ret_line = l;
+  *ret_eol = eol;
+  *cursor = *eol == '\n' ? eol + 1 : eol;
   return TRUE;
 }
 

@@ -41,17 +41,17 @@ pl_host_meminfo_parse(const char *text, PlHostMeminfo *ret_meminfo, GError **err
 {
   g_autoptr(GArray) lines = g_array_sized_new(FALSE, FALSE, sizeof(PlMeminfoLine), 64);
 
-  for (const char *l = text; *l != '\0';) {
-    const char *eol = strchrnul(l, '\n');
+  const char *cursor = text, *l, *eol;
+  while (pl_next_line(&cursor, &l, &eol)) {
     PlMeminfoLine line;
-    if (eol != l && !parse_line(l, eol, &line)) {
+    if (eol == l)
+      continue;
+    if (!parse_line(l, eol, &line)) {
       g_autofree char *bad = g_strndup(l, eol - l);
       pl_set_errno(error, EINVAL, "malformed meminfo line '%s'", bad);
       return FALSE;
     }
-    if (eol != l)
-      g_array_append_val(lines, line);
-    l = *eol == '\n' ? eol + 1 : eol;
+    g_array_append_val(lines, line);
   }
   ret_meminfo->lines = g_steal_pointer(&lines);
   return TRUE;

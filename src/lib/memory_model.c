@@ -62,8 +62,8 @@ pl_mem_stat_parse(const char *text, gboolean v2, PlMemStat *ret_stat)
   const char *const *keys = v2 ? v2_keys : v1_keys;
   StatFigures plain = {0}, total = {0};
 
-  for (const char *l = text; *l != '\0';) {
-    const char *eol = strchrnul(l, '\n');
+  const char *cursor = text, *l, *eol;
+  while (pl_next_line(&cursor, &l, &eol)) {
     const char *sp = memchr(l, ' ', eol - l);
     if (sp != NULL) {
       gsize len = sp - l;
@@ -72,7 +72,6 @@ pl_mem_stat_parse(const char *text, gboolean v2, PlMemStat *ret_stat)
       else
         note_figure(&plain, field_of(keys, l, len), sp + 1, eol);
     }
-    l = *eol == '\n' ? eol + 1 : eol;
   }
   guint64 v[F_COUNT];
   for (gint f = 0; f < F_COUNT; f++)

@@ -3,8 +3,6 @@
 #include "proclens/error.h"
 #include "proclens/fileio.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/vfs.h>
@@ -36,29 +34,6 @@ on_procfs(int fd)
   return fstatfs(fd, &sfs) == 0 && sfs.f_type == PROC_SUPER_MAGIC;
 }
 
-/* Opens and reads path; returns the descriptor when it may be kept, else -1 (closed). */
-static int
-open_and_read(const char *path, char **ret_text, GError **error)
-{
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    pl_set_errno(error, errno, "open %s", path);
-    return -2;
-  }
-  /* proc_cgroup_show is one seq_file record: the first short read is the end. */
-  gssize n = pl_pread_whole(fd, TRUE, ret_text);
-  if (n < 0) {
-    pl_set_errno(error, errno, "read %s", path);
-    close(fd);
-    return -2;
-  }
-  if (!g_atomic_int_get(&enabled) || !on_procfs(fd)) {
-    close(fd);
-    return -1;
-  }
-  return fd;
-}
-
 /* Under the slot's lock: reads the kept descriptor if it is tid's. FALSE when it is not,
  * or when its task is gone (ESRCH) or anything else failed: the slot is emptied. */
 static gboolean
@@ -75,33 +50,42 @@ slot_read(Slot *slot, const char *proc_root, pid_t tid, char **ret_text)
   return FALSE;
 }
 
+/* Under the slot's lock: opens and reads the file, and keeps it in the slot when it is on
+ * procfs (not a fixture). */
+static gboolean
+slot_open(Slot *slot, const char *proc_root, pid_t tid, char **ret_text, GError **error)
+{
+  g_autofree char *path = g_strdup_printf("%s/%d/cgroup", proc_root, (int)tid);
+  /* proc_cgroup_show is one seq_file record: the first short read is the end. */
+  int fd = pl_open_and_read(path, TRUE, ret_text, NULL, error);
+  if (fd < 0)
+    return FALSE;
+  if (!on_procfs(fd)) {
+    close(fd);
+    return TRUE;
+  }
+  if (slot->tid != 0)
+    close(slot->fd);
+  slot->tid = tid;
+  slot->fd = fd;
+  if (slot->proc_root == NULL || strcmp(slot->proc_root, proc_root) != 0) {
+    g_free(slot->proc_root);
+    slot->proc_root = g_strdup(proc_root);
+  }
+  return TRUE;
+}
+
 gboolean
 pl_proc_cgroup_read(const char *proc_root, pid_t tid, char **ret_text, GError **error)
 {
-  g_autofree char *path = g_strdup_printf("%s/%d/cgroup", proc_root, (int)tid);
   if (!g_atomic_int_get(&enabled) || tid <= 0) {
-    int fd = open_and_read(path, ret_text, error);
-    if (fd >= 0)
-      close(fd);
-    return fd != -2;
+    g_autofree char *path = g_strdup_printf("%s/%d/cgroup", proc_root, (int)tid);
+    return pl_read_record(path, ret_text, error);
   }
   Slot *slot = &slots[(guint)tid % PL_PROC_CGROUP_SLOTS];
   g_mutex_lock(&slot->lock);
-  gboolean done = slot_read(slot, proc_root, tid, ret_text);
-  if (!done) {
-    int fd = open_and_read(path, ret_text, error);
-    done = fd != -2;
-    if (fd >= 0) {
-      if (slot->tid != 0)
-        close(slot->fd);
-      slot->tid = tid;
-      slot->fd = fd;
-      if (slot->proc_root == NULL || strcmp(slot->proc_root, proc_root) != 0) {
-        g_free(slot->proc_root);
-        slot->proc_root = g_strdup(proc_root);
-      }
-    }
-  }
+  gboolean done = slot_read(slot, proc_root, tid, ret_text) ||
+                  slot_open(slot, proc_root, tid, ret_text, error);
   g_mutex_unlock(&slot->lock);
   return done;
 }
