@@ -42,6 +42,7 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
   gboolean version = FALSE, foreground = TRUE;
   g_auto(GStrv) rest = NULL;
   g_autofree char *interval = NULL;
+  o.threads = G_MININT; /* "not given", told apart from a given 0 */
   GOptionEntry entries[] = {
       {"cgroup-root", 0, 0, G_OPTION_ARG_FILENAME, &o.cgroup_root,
        "Where the cgroup hierarchies are mounted (default /sys/fs/cgroup)", "DIR"},
@@ -113,7 +114,9 @@ daemon_options_parse(int argc, char **argv, DaemonOptions *ret_options, int *ret
                 DAEMON_CONFIG_MAX_REFRESH_MS);
     return FALSE;
   }
-  if (o.threads < 0 || o.threads > DAEMON_MAX_THREADS) {
+  if (o.threads == G_MININT) {
+    o.threads = 0; /* not given: automatic */
+  } else if (o.threads < 1 || o.threads > DAEMON_MAX_THREADS) {
     g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                 "--threads: %d is not a number of threads from 1 to %d", o.threads,
                 DAEMON_MAX_THREADS);

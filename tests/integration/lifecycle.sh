@@ -65,6 +65,23 @@ else
   diag "lxcfs not installed: the LXCFS refusal case is covered by the unit tests only"
 fi
 
+# Several request threads (--threads): concurrent readers are all answered, SIGTERM still
+# stops every thread and unmounts.
+MT=$TMP/threads
+"$PROCLENSD" --threads=3 --state-dir "$TMP/state-mt" "$MT" 2>"$TMP/err-mt" &
+mtpid=$!
+on_exit "kill -9 $mtpid 2>/dev/null; umount -l '$MT' 2>/dev/null"
+for _ in $(seq 50); do mounted "$MT" && break; sleep 0.1; done
+readers=()
+for i in $(seq 12); do grep -c MemTotal "$MT/proc/meminfo" >"$TMP/mt.$i" & readers+=($!); done
+wait "${readers[@]}"
+check_eq "--threads=3: 12 concurrent readers all answered" 12 "$(cat "$TMP"/mt.* | awk '{s += $1} END {print s}')"
+kill -TERM "$mtpid"; wait "$mtpid"; rc=$?
+check_eq "--threads=3: SIGTERM exits 0" 0 "$rc"
+check "--threads=3: unmounted" sh -c "! grep -q ' $MT fuse' /proc/self/mounts"
+"$PROCLENSD" --threads=0 "$MT" 2>"$TMP/err"; rc=$?
+check_eq "--threads=0 is refused with exit 2" 2 "$rc"
+
 # A file where the mountpoint should be.
 touch "$TMP/file"
 "$PROCLENSD" "$TMP/file" 2>"$TMP/err"; rc=$?

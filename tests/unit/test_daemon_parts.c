@@ -114,6 +114,9 @@ START_TEST(options_errors)
   ck_assert(!parse(many, &o, &status, &error));
   ck_assert(strstr(error->message, "--threads") != NULL);
   g_clear_error(&error);
+  const char *const zero[] = {"proclensd", "--threads=0", NULL};
+  ck_assert(!parse(zero, &o, &status, &error));
+  g_clear_error(&error);
   const char *const negative[] = {"proclensd", "--threads=-1", NULL};
   ck_assert(!parse(negative, &o, &status, &error));
   g_clear_error(&error);

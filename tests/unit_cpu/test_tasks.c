@@ -72,6 +72,32 @@ START_TEST(a_removed_cgroup_has_no_list)
 }
 END_TEST
 
+/* The request thread's bound: a bigger cgroup is found out from its task lists, the mark is
+ * this thread's, and a bound of 0 gives the full list again. */
+START_TEST(thread_bound_marks_a_bigger_cgroup)
+{
+  g_autofree char *root = tree();
+  g_autofree char *cg = g_build_filename(root, "cg", NULL);
+  g_autoptr(GArray) small = g_array_new(FALSE, FALSE, sizeof(pid_t));
+  g_autoptr(GArray) big = g_array_new(FALSE, FALSE, sizeof(pid_t));
+  g_autoptr(GArray) all = g_array_new(FALSE, FALSE, sizeof(pid_t));
+  pl_tasks_limit_thread(3);
+  ck_assert(pl_cg_tasks_collect(cg, FALSE, small));
+  ck_assert_uint_eq(small->len, 3);
+  pl_tasks_limit_thread(2);
+  ck_assert(!pl_tasks_limit_hit());
+  ck_assert(pl_cg_tasks_collect(cg, FALSE, big));
+  ck_assert(pl_tasks_limit_hit());
+  ck_assert_uint_le(big->len, 2);
+  pl_tasks_limit_thread(0);
+  ck_assert(!pl_tasks_limit_hit());
+  ck_assert(pl_cg_tasks_collect(cg, FALSE, all));
+  ck_assert(!pl_tasks_limit_hit());
+  ck_assert_uint_eq(all->len, 3);
+  rm_tree(root);
+}
+END_TEST
+
 START_TEST(state_letters)
 {
   ck_assert_int_eq(pl_proc_stat_state("1 (init) S 0"), 'S');
@@ -89,6 +115,7 @@ main(void)
   TCase *tc = tcase_create("core");
   tcase_add_test(tc, collects_the_cgroup_and_its_descendants);
   tcase_add_test(tc, a_removed_cgroup_has_no_list);
+  tcase_add_test(tc, thread_bound_marks_a_bigger_cgroup);
   tcase_add_test(tc, state_letters);
   suite_add_tcase(s, tc);
   return cpu_run_suite(s);
