@@ -17,7 +17,7 @@ gboolean pl_read_file(const char *path, char **ret_text, gsize *ret_len, GError 
 gboolean pl_read_record(const char *path, char **ret_text, GError **error);
 
 /* Opens path and reads it whole (as pl_pread_whole); the descriptor stays open for the
- * caller, who may keep it (cgfile_cache.h, proc_cgroup_cache.h). -1 with error set. */
+ * caller, who may keep it (cgfile_cache.h, task_files.h). -1 with error set. */
 int pl_open_and_read(const char *path, gboolean single_record, char **ret_text, gsize *ret_len,
                      GError **error);
 

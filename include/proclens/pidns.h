@@ -21,6 +21,10 @@ gboolean pl_ns_link_inode(const char *link, guint64 *ret_inode);
  * namespace's CLOCK_BOOTTIME is behind the host's). FALSE when it has no boottime line. */
 gboolean pl_timens_boottime_offset(const char *text, gint64 *ret_offset_ns);
 
+/* Whether pid shares the pid namespace of <proc_root>/self (the daemon's: the host's), so
+ * that it numbers tasks as the daemon does. FALSE too when it cannot be told. */
+gboolean pl_pidns_is_daemons(PlPidnsCache *cache, const char *proc_root, pid_t pid);
+
 /* Finds the init of pid's pid namespace and its start time (or, when init sits in a time
  * namespace whose boot clock started before it, when that clock read zero). *ret_host is TRUE (and
  * the start time 0) when pid shares the pid namespace of <proc_root>/self (the daemon's: it runs in

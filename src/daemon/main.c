@@ -11,7 +11,7 @@
 #include "proclens/cgfile_cache.h"
 #include "proclens/context.h"
 #include "proclens/error.h"
-#include "proclens/proc_cgroup_cache.h"
+#include "proclens/task_files.h"
 #include "proclens/registry.h"
 
 #include <errno.h>
@@ -488,7 +488,7 @@ main(int argc, char **argv)
   raise_file_limit();
   /* Requests read the cgroups' value files through kept descriptors (one pread each). */
   pl_cgfile_cache_enable(wake_sweeper);
-  pl_proc_cgroup_cache_enable();
+  pl_task_files_enable();
   status = serve(&options, &settings, ctx, remount);
 out:
   daemon_config_clear(&settings.file);

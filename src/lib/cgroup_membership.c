@@ -2,7 +2,7 @@
 #include "proclens/cgroup.h"
 #include "proclens/error.h"
 #include "proclens/fileio.h"
-#include "proclens/proc_cgroup_cache.h"
+#include "proclens/task_files.h"
 
 #include <errno.h>
 #include <string.h>
@@ -78,7 +78,7 @@ pl_cg_membership_read(const char *proc_root, pid_t pid, PlCgMembership *ret_memb
   g_autofree char *text = NULL;
   g_autoptr(GError) local = NULL;
 
-  if (!pl_proc_cgroup_read(proc_root, pid, &text, &local)) {
+  if (!pl_task_file_read(PL_TASK_FILE_CGROUP, proc_root, pid, &text, &local)) {
     /* A caller that exited mid-request: its /proc entry is gone. */
     int e = pl_error_to_errno(local);
     pl_set_errno(error, e == ENOENT ? ESRCH : e, "%s", local->message);

@@ -144,6 +144,13 @@ is_daemon_ns(PlPidnsCache *cache, const char *proc_root, guint64 ns)
   return ino != NULL && (guint64)GPOINTER_TO_SIZE(ino) == ns;
 }
 
+gboolean
+pl_pidns_is_daemons(PlPidnsCache *cache, const char *proc_root, pid_t pid)
+{
+  guint64 ns;
+  return ns_inode_of(proc_root, pid, &ns) && is_daemon_ns(cache, proc_root, ns);
+}
+
 static gboolean
 starttime_of(const char *proc_root, pid_t pid, guint64 *ret_ticks)
 {

@@ -1,6 +1,7 @@
 /* The tasks of a container's cgroup and their states. */
 #include "proclens/tasks.h"
 #include "proclens/fileio.h"
+#include "proclens/task_files.h"
 
 #include <dirent.h>
 #include <string.h>
@@ -85,6 +86,11 @@ collect(const char *dir, gboolean v2, GArray *tids, guint depth)
   /* Deep trees are not a thing cgroups allow (v2 caps nesting); 32 levels is plenty. */
   if (depth >= 32 || !room_for_more(tids))
     return found;
+  /* cgroupfs (kernfs), like most file systems, counts a directory's subdirectories in its
+   * link count: 2 means no child cgroups, and spares listing a few dozen control files. */
+  struct stat dir_st;
+  if (found && stat(dir, &dir_st) == 0 && dir_st.st_nlink == 2)
+    return TRUE;
   DIR *d = opendir(dir);
   if (d == NULL)
     return found;
@@ -127,9 +133,8 @@ pl_tasks_count(const char *proc_root, const GArray *tids, PlTaskCounts *ret_coun
 
   for (guint i = 0; i < tids->len; i++) {
     pid_t tid = g_array_index(tids, pid_t, i);
-    g_autofree char *path = g_strdup_printf("%s/%d/stat", proc_root, (int)tid);
     g_autofree char *text = NULL;
-    if (!pl_read_record(path, &text, NULL))
+    if (!pl_task_file_read(PL_TASK_FILE_STAT, proc_root, tid, &text, NULL))
       continue; /* exited since the list was read */
     c.total++;
     char state = pl_proc_stat_state(text);

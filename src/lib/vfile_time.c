@@ -58,6 +58,9 @@ nspids(const char *proc_root, pid_t pid)
 static pid_t
 last_pid_for(const PlContext *ctx, pid_t caller, pid_t max_tid)
 {
+  /* The common case (no pid namespace of its own) needs no status text. */
+  if (pl_pidns_is_daemons(ctx->pidns, ctx->proc_root, caller))
+    return max_tid;
   g_auto(GStrv) mine = nspids(ctx->proc_root, caller);
   g_auto(GStrv) theirs = nspids(ctx->proc_root, max_tid);
   if (mine == NULL || theirs == NULL)

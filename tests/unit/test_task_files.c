@@ -1,8 +1,8 @@
-/* Kept-open /proc/TID/cgroup: read again through the kept descriptor, dropped when its task
- * is gone (never another task's text), and never kept for files off procfs. */
+/* Kept-open /proc/TID/{cgroup,stat}: read again through the kept descriptor, dropped when
+ * its task is gone (never another task's text), and never kept for files off procfs. */
 #include "proclens/cgroup.h"
 #include "proclens/error.h"
-#include "proclens/proc_cgroup_cache.h"
+#include "proclens/task_files.h"
 #include "unit.h"
 
 #include <glib/gstdio.h>
@@ -22,38 +22,53 @@ spawn_sleeper(void)
   return pid;
 }
 
+/* The text up to the first field that changes while a task sleeps (stat's utime, field 14). */
+static char *
+stable_prefix(const char *text)
+{
+  const char *p = text;
+  for (int spaces = 0; *p != '\0' && spaces < 13; p++)
+    spaces += *p == ' ';
+  return g_strndup(text, p - text);
+}
+
+/* _i: the kind of file (PlTaskFile). */
 START_TEST(kept_until_the_task_is_gone)
 {
-  pl_proc_cgroup_cache_enable();
+  static const char *const names[] = {"cgroup", "stat"};
+  PlTaskFile kind = (PlTaskFile)_i;
+  pl_task_files_enable();
   pid_t child = spawn_sleeper();
   g_autofree char *own = NULL, *first = NULL, *again = NULL, *after = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree char *path = g_strdup_printf("/proc/%d/cgroup", (int)child);
+  g_autofree char *path = g_strdup_printf("/proc/%d/%s", (int)child, names[kind]);
 
   ck_assert(g_file_get_contents(path, &own, NULL, NULL));
-  guint before = pl_proc_cgroup_kept();
-  ck_assert(pl_proc_cgroup_read("/proc", child, &first, &error));
-  ck_assert_str_eq(first, own);
-  ck_assert_uint_eq(pl_proc_cgroup_kept(), before + 1);
-  ck_assert(pl_proc_cgroup_read("/proc", child, &again, &error));
-  ck_assert_str_eq(again, own);
-  ck_assert_uint_eq(pl_proc_cgroup_kept(), before + 1);
+  guint before = pl_task_files_kept(kind);
+  ck_assert(pl_task_file_read(kind, "/proc", child, &first, &error));
+  g_autofree char *own_prefix = stable_prefix(own), *first_prefix = stable_prefix(first);
+  ck_assert_str_eq(first_prefix, own_prefix);
+  ck_assert_uint_eq(pl_task_files_kept(kind), before + 1);
+  ck_assert(pl_task_file_read(kind, "/proc", child, &again, &error));
+  g_autofree char *again_prefix = stable_prefix(again);
+  ck_assert_str_eq(again_prefix, own_prefix);
+  ck_assert_uint_eq(pl_task_files_kept(kind), before + 1);
 
   kill(child, SIGKILL);
   ck_assert_int_eq(waitpid(child, NULL, 0), child);
   /* The number may be reused at once; either way the old task's text never comes back
    * from the kept descriptor: the path is opened again. */
-  ck_assert(!pl_proc_cgroup_read("/proc", child, &after, &error));
+  ck_assert(!pl_task_file_read(kind, "/proc", child, &after, &error));
   ck_assert(g_error_matches(error, PL_ERRNO_ERROR, ENOENT) ||
             g_error_matches(error, PL_ERRNO_ERROR, ESRCH));
-  ck_assert_uint_eq(pl_proc_cgroup_kept(), before);
+  ck_assert_uint_eq(pl_task_files_kept(kind), before);
 }
 END_TEST
 
 /* A membership read of a caller that exited reports ESRCH, as before the cache. */
 START_TEST(membership_of_an_exited_caller)
 {
-  pl_proc_cgroup_cache_enable();
+  pl_task_files_enable();
   pid_t child = spawn_sleeper();
   PlCgMembership m = {0};
   g_autoptr(GError) error = NULL;
@@ -68,20 +83,20 @@ END_TEST
 
 START_TEST(fixture_files_are_read_afresh)
 {
-  pl_proc_cgroup_cache_enable();
+  pl_task_files_enable();
   g_autofree char *root = g_dir_make_tmp("proc-cgroup-XXXXXX", NULL);
   g_autofree char *dir = g_build_filename(root, "4242", NULL);
   g_autofree char *file = g_build_filename(dir, "cgroup", NULL);
   g_autofree char *one = NULL, *two = NULL;
   ck_assert_int_eq(g_mkdir(dir, 0755), 0);
   ck_assert(g_file_set_contents(file, "0::/a\n", -1, NULL));
-  guint before = pl_proc_cgroup_kept();
-  ck_assert(pl_proc_cgroup_read(root, 4242, &one, NULL));
+  guint before = pl_task_files_kept(PL_TASK_FILE_CGROUP);
+  ck_assert(pl_task_file_read(PL_TASK_FILE_CGROUP, root, 4242, &one, NULL));
   ck_assert_str_eq(one, "0::/a\n");
   ck_assert(g_file_set_contents(file, "0::/b\n", -1, NULL));
-  ck_assert(pl_proc_cgroup_read(root, 4242, &two, NULL));
+  ck_assert(pl_task_file_read(PL_TASK_FILE_CGROUP, root, 4242, &two, NULL));
   ck_assert_str_eq(two, "0::/b\n");
-  ck_assert_uint_eq(pl_proc_cgroup_kept(), before);
+  ck_assert_uint_eq(pl_task_files_kept(PL_TASK_FILE_CGROUP), before);
   g_unlink(file);
   g_rmdir(dir);
   g_rmdir(root);
@@ -91,9 +106,9 @@ END_TEST
 int
 main(void)
 {
-  Suite *s = suite_create("proc_cgroup_cache");
+  Suite *s = suite_create("task_files");
   TCase *tc = tcase_create("core");
-  tcase_add_test(tc, kept_until_the_task_is_gone);
+  tcase_add_loop_test(tc, kept_until_the_task_is_gone, 0, PL_TASK_FILE_KINDS);
   tcase_add_test(tc, membership_of_an_exited_caller);
   tcase_add_test(tc, fixture_files_are_read_afresh);
   suite_add_tcase(s, tc);

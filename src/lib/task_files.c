@@ -1,5 +1,5 @@
-/* Kept-open /proc/TID/cgroup files (see proc_cgroup_cache.h). */
-#include "proclens/proc_cgroup_cache.h"
+/* Kept-open /proc/TID files (see task_files.h). */
+#include "proclens/task_files.h"
 #include "proclens/error.h"
 #include "proclens/fileio.h"
 
@@ -18,11 +18,12 @@ typedef struct {
   char *proc_root;
 } Slot;
 
-static Slot slots[PL_PROC_CGROUP_SLOTS];
+static Slot slots[PL_TASK_FILE_KINDS][PL_TASK_FILE_SLOTS];
+static const char *const names[PL_TASK_FILE_KINDS] = {"cgroup", "stat"};
 static gint enabled;
 
 void
-pl_proc_cgroup_cache_enable(void)
+pl_task_files_enable(void)
 {
   g_atomic_int_set(&enabled, 1);
 }
@@ -53,10 +54,10 @@ slot_read(Slot *slot, const char *proc_root, pid_t tid, char **ret_text)
 /* Under the slot's lock: opens and reads the file, and keeps it in the slot when it is on
  * procfs (not a fixture). */
 static gboolean
-slot_open(Slot *slot, const char *proc_root, pid_t tid, char **ret_text, GError **error)
+slot_open(Slot *slot, const char *path, pid_t tid, const char *proc_root, char **ret_text,
+          GError **error)
 {
-  g_autofree char *path = g_strdup_printf("%s/%d/cgroup", proc_root, (int)tid);
-  /* proc_cgroup_show is one seq_file record: the first short read is the end. */
+  /* Both files are one seq_file record: the first short read is the end. */
   int fd = pl_open_and_read(path, TRUE, ret_text, NULL, error);
   if (fd < 0)
     return FALSE;
@@ -76,28 +77,33 @@ slot_open(Slot *slot, const char *proc_root, pid_t tid, char **ret_text, GError 
 }
 
 gboolean
-pl_proc_cgroup_read(const char *proc_root, pid_t tid, char **ret_text, GError **error)
+pl_task_file_read(PlTaskFile file, const char *proc_root, pid_t tid, char **ret_text,
+                  GError **error)
 {
+  g_return_val_if_fail(file < PL_TASK_FILE_KINDS, FALSE);
   if (!g_atomic_int_get(&enabled) || tid <= 0) {
-    g_autofree char *path = g_strdup_printf("%s/%d/cgroup", proc_root, (int)tid);
+    g_autofree char *path = g_strdup_printf("%s/%d/%s", proc_root, (int)tid, names[file]);
     return pl_read_record(path, ret_text, error);
   }
-  Slot *slot = &slots[(guint)tid % PL_PROC_CGROUP_SLOTS];
+  Slot *slot = &slots[file][(guint)tid % PL_TASK_FILE_SLOTS];
   g_mutex_lock(&slot->lock);
-  gboolean done = slot_read(slot, proc_root, tid, ret_text) ||
-                  slot_open(slot, proc_root, tid, ret_text, error);
+  gboolean done = slot_read(slot, proc_root, tid, ret_text);
+  if (!done) {
+    g_autofree char *path = g_strdup_printf("%s/%d/%s", proc_root, (int)tid, names[file]);
+    done = slot_open(slot, path, tid, proc_root, ret_text, error);
+  }
   g_mutex_unlock(&slot->lock);
   return done;
 }
 
 guint
-pl_proc_cgroup_kept(void)
+pl_task_files_kept(PlTaskFile file)
 {
   guint n = 0;
-  for (guint i = 0; i < PL_PROC_CGROUP_SLOTS; i++) {
-    g_mutex_lock(&slots[i].lock);
-    n += slots[i].tid != 0;
-    g_mutex_unlock(&slots[i].lock);
+  for (guint i = 0; i < PL_TASK_FILE_SLOTS; i++) {
+    g_mutex_lock(&slots[file][i].lock);
+    n += slots[file][i].tid != 0;
+    g_mutex_unlock(&slots[file][i].lock);
   }
   return n;
 }
