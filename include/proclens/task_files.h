@@ -8,15 +8,16 @@
  * same number; the descriptor is then dropped and the path opened again, which reaches
  * the new task (or fails: the task exited mid-request).
  *
- * Bounded: PL_TASK_FILE_SLOTS descriptors per kind of file at most, in slots chosen by
- * tid; a tid whose slot holds another's replaces it. Frequent readers (top, monitoring
+ * Bounded: PL_TASK_FILE_SLOTS descriptors per kind of file at most (fewer when
+ * RLIMIT_NOFILE is low), in slots chosen by tid; a tid whose slot holds another's
+ * replaces it. Frequent readers (top, monitoring
  * agents, the benchmark) keep theirs; one-shot readers cost what they did before. */
 #pragma once
 
 #include <glib.h>
 #include <sys/types.h>
 
-#define PL_TASK_FILE_SLOTS 256
+#define PL_TASK_FILE_SLOTS 1024
 
 typedef enum {
   PL_TASK_FILE_CGROUP, /* /proc/TID/cgroup */

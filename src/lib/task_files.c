@@ -5,6 +5,7 @@
 
 #include <linux/magic.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
@@ -20,12 +21,15 @@ typedef struct {
 
 static Slot slots[PL_TASK_FILE_KINDS][PL_TASK_FILE_SLOTS];
 static const char *const names[PL_TASK_FILE_KINDS] = {"cgroup", "stat"};
-static gint enabled;
+static gint enabled; /* 0: off; else the slots in use per kind */
 
 void
 pl_task_files_enable(void)
 {
-  g_atomic_int_set(&enabled, 1);
+  /* Every kind's slots may all be full: leave most descriptors to FUSE and cgroup files. */
+  struct rlimit rl;
+  rlim_t budget = getrlimit(RLIMIT_NOFILE, &rl) == 0 ? rl.rlim_cur / 8 : 64;
+  g_atomic_int_set(&enabled, (gint)CLAMP(budget, 16, PL_TASK_FILE_SLOTS));
 }
 
 static gboolean
@@ -81,11 +85,12 @@ pl_task_file_read(PlTaskFile file, const char *proc_root, pid_t tid, char **ret_
                   GError **error)
 {
   g_return_val_if_fail(file < PL_TASK_FILE_KINDS, FALSE);
-  if (!g_atomic_int_get(&enabled) || tid <= 0) {
+  guint in_use = (guint)g_atomic_int_get(&enabled);
+  if (in_use == 0 || tid <= 0) {
     g_autofree char *path = g_strdup_printf("%s/%d/%s", proc_root, (int)tid, names[file]);
     return pl_read_record(path, ret_text, error);
   }
-  Slot *slot = &slots[file][(guint)tid % PL_TASK_FILE_SLOTS];
+  Slot *slot = &slots[file][(guint)tid % in_use];
   g_mutex_lock(&slot->lock);
   gboolean done = slot_read(slot, proc_root, tid, ret_text);
   if (!done) {
