@@ -10,12 +10,11 @@ pl_produce_diskstats(const PlContext *ctx, pid_t pid, GString *out, GError **err
   g_auto(PlCgMembership) membership = {0};
   g_auto(PlCgNode) node = {0};
   g_autofree char *host = NULL;
-  g_autofree char *path = g_build_filename(ctx->proc_root, "diskstats", NULL);
   g_autoptr(GArray) devs = g_array_new(FALSE, FALSE, sizeof(PlDevIo));
 
   if (pid > 0 && !pl_cg_membership_read(ctx->proc_root, pid, &membership, error))
     return FALSE;
-  if (!pl_read_file(path, &host, NULL, error))
+  if (!pl_host_cache_read_in(ctx->host_cache, ctx->proc_root, "diskstats", &host, error))
     return FALSE;
   /* The root cgroup is the host; without a blkio/io controller, degrade to the host's. */
   if (pid <= 0 || !pl_cg_node_for(ctx->layout, &membership, PL_CTRL_BLKIO, &node) ||
