@@ -98,6 +98,9 @@ ID=$(cat "$OUT"); track "$ID"
 check_eq "run -d starts" 0 "$RC"
 prun inspect -f '{{.State.Sysinfo}}' "$ID"
 check_eq "inspect: State.Sysinfo served" served "$(cat "$OUT")"
+# The bind mounts made at start rendered the container views (their size); a read within
+# one refresh interval (100 ms) still sees that render, which predates exec's tasks.
+sleep 0.3
 prun exec "$ID" /bin/sh -c "$SNAPSHOT"
 check_eq "exec: probe exits 0" 0 "$RC"
 compare_probe "exec" "$OUT"
