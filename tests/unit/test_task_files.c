@@ -7,6 +7,7 @@
 
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,14 +23,19 @@ spawn_sleeper(void)
   return pid;
 }
 
-/* The text up to the first field that changes while a task sleeps (stat's utime, field 14). */
+/* What identifies the task in the text: all of /proc/TID/cgroup; stat's pid, comm and
+ * parent (its state and counters move while the child settles into pause()). */
 static char *
-stable_prefix(const char *text)
+identity(PlTaskFile kind, const char *text)
 {
-  const char *p = text;
-  for (int spaces = 0; *p != '\0' && spaces < 13; p++)
-    spaces += *p == ' ';
-  return g_strndup(text, p - text);
+  if (kind == PL_TASK_FILE_CGROUP)
+    return g_strdup(text);
+  const char *paren = strrchr(text, ')');
+  ck_assert_ptr_nonnull(paren);
+  int ppid = -1;
+  char state;
+  ck_assert_int_eq(sscanf(paren + 1, " %c %d", &state, &ppid), 2);
+  return g_strdup_printf("%.*s %d", (int)(paren + 1 - text), text, ppid);
 }
 
 /* _i: the kind of file (PlTaskFile). */
@@ -46,12 +52,12 @@ START_TEST(kept_until_the_task_is_gone)
   ck_assert(g_file_get_contents(path, &own, NULL, NULL));
   guint before = pl_task_files_kept(kind);
   ck_assert(pl_task_file_read(kind, "/proc", child, &first, &error));
-  g_autofree char *own_prefix = stable_prefix(own), *first_prefix = stable_prefix(first);
-  ck_assert_str_eq(first_prefix, own_prefix);
+  g_autofree char *own_id = identity(kind, own), *first_id = identity(kind, first);
+  ck_assert_str_eq(first_id, own_id);
   ck_assert_uint_eq(pl_task_files_kept(kind), before + 1);
   ck_assert(pl_task_file_read(kind, "/proc", child, &again, &error));
-  g_autofree char *again_prefix = stable_prefix(again);
-  ck_assert_str_eq(again_prefix, own_prefix);
+  g_autofree char *again_id = identity(kind, again);
+  ck_assert_str_eq(again_id, own_id);
   ck_assert_uint_eq(pl_task_files_kept(kind), before + 1);
 
   kill(child, SIGKILL);
