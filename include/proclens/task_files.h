@@ -10,8 +10,8 @@
  *
  * Bounded: PL_TASK_FILE_SLOTS descriptors per kind of file at most (fewer when
  * RLIMIT_NOFILE is low), in slots chosen by tid; a tid whose slot holds another's
- * replaces it. Frequent readers (top, monitoring
- * agents, the benchmark) keep theirs; one-shot readers cost what they did before. */
+ * replaces it. Frequent readers (top, monitoring agents, the benchmark) keep theirs;
+ * one-shot readers cost what they did before. */
 #pragma once
 
 #include <glib.h>

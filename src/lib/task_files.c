@@ -46,7 +46,7 @@ slot_read(Slot *slot, const char *proc_root, pid_t tid, char **ret_text)
 {
   if (slot->tid != tid || strcmp(slot->proc_root, proc_root) != 0)
     return FALSE;
-  /* An empty text is no task's membership: read it again through the path. */
+  /* An empty text is no task's file: read it again through the path. */
   if (pl_pread_whole(slot->fd, TRUE, ret_text) > 0)
     return TRUE;
   g_clear_pointer(ret_text, g_free);
@@ -55,14 +55,23 @@ slot_read(Slot *slot, const char *proc_root, pid_t tid, char **ret_text)
   return FALSE;
 }
 
+/* Opens and reads PROC_ROOT/TID/<file>; both files are one seq_file record, so the first
+ * short read is the end. The descriptor, or -1 with error set. */
+static int
+open_task_file(PlTaskFile file, const char *proc_root, pid_t tid, char **ret_text,
+               GError **error)
+{
+  g_autofree char *path = g_strdup_printf("%s/%d/%s", proc_root, (int)tid, names[file]);
+  return pl_open_and_read(path, TRUE, ret_text, NULL, error);
+}
+
 /* Under the slot's lock: opens and reads the file, and keeps it in the slot when it is on
  * procfs (not a fixture). */
 static gboolean
-slot_open(Slot *slot, const char *path, pid_t tid, const char *proc_root, char **ret_text,
+slot_open(Slot *slot, PlTaskFile file, const char *proc_root, pid_t tid, char **ret_text,
           GError **error)
 {
-  /* Both files are one seq_file record: the first short read is the end. */
-  int fd = pl_open_and_read(path, TRUE, ret_text, NULL, error);
+  int fd = open_task_file(file, proc_root, tid, ret_text, error);
   if (fd < 0)
     return FALSE;
   if (!on_procfs(fd)) {
@@ -87,16 +96,15 @@ pl_task_file_read(PlTaskFile file, const char *proc_root, pid_t tid, char **ret_
   g_return_val_if_fail(file < PL_TASK_FILE_KINDS, FALSE);
   guint in_use = (guint)g_atomic_int_get(&enabled);
   if (in_use == 0 || tid <= 0) {
-    g_autofree char *path = g_strdup_printf("%s/%d/%s", proc_root, (int)tid, names[file]);
-    return pl_read_record(path, ret_text, error);
+    int fd = open_task_file(file, proc_root, tid, ret_text, error);
+    if (fd >= 0)
+      close(fd);
+    return fd >= 0;
   }
   Slot *slot = &slots[file][(guint)tid % in_use];
   g_mutex_lock(&slot->lock);
-  gboolean done = slot_read(slot, proc_root, tid, ret_text);
-  if (!done) {
-    g_autofree char *path = g_strdup_printf("%s/%d/%s", proc_root, (int)tid, names[file]);
-    done = slot_open(slot, path, tid, proc_root, ret_text, error);
-  }
+  gboolean done = slot_read(slot, proc_root, tid, ret_text) ||
+                  slot_open(slot, file, proc_root, tid, ret_text, error);
   g_mutex_unlock(&slot->lock);
   return done;
 }

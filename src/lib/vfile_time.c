@@ -62,7 +62,8 @@ last_pid_for(const PlContext *ctx, pid_t caller, pid_t max_tid)
   if (pl_pidns_is_daemons(ctx->pidns, ctx->proc_root, caller))
     return max_tid;
   g_auto(GStrv) mine = nspids(ctx->proc_root, caller);
-  g_auto(GStrv) theirs = nspids(ctx->proc_root, max_tid);
+  /* Often the caller is the container's newest task: its status is read once. */
+  g_auto(GStrv) theirs = max_tid == caller ? g_strdupv(mine) : nspids(ctx->proc_root, max_tid);
   if (mine == NULL || theirs == NULL)
     return max_tid;
   guint level = g_strv_length(mine) - 1;
